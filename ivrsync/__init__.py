@@ -1,0 +1,3 @@
+"""ivrsync: Tata Smartflo IVRs as code."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,96 @@
+"""From a validated YAML document to the exact PUT body, and the body's digest.
+
+The body is canonical: keys in `BODY_FIELDS` order, the menu sorted by DTMF key with integer keys
+turned into strings. So reordering keys or menu entries in YAML, or writing `2` for `"2"`, gives the
+same body and the same digest, and a plan never shows a change that is not one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ivrsync.model import DTMF_KEYS, SCALAR_FIELDS, Body
+
+#: The separator between a reference's type and id on the wire (`extension|0504...`). The IVR
+#: reference pages use one pipe; other Smartflo pages use two. Unconfirmed, so it lives here only.
+WIRE_SEPARATOR = "|"
+
+#: The separator in YAML files (the form the IVR reference pages show).
+YAML_SEPARATOR = "|"
+
+_KEY_RANK = {key: rank for rank, key in enumerate(DTMF_KEYS)}
+
+
+def dtmf_key(option: object) -> str:
+    """The DTMF key as a string: `2` and `"2"` are the same key."""
+    return str(option)
+
+
+def dtmf_rank(key: str) -> int:
+    """Sort rank of a DTMF key; unknown keys (already reported by validation) sort last."""
+    return _KEY_RANK.get(key, len(_KEY_RANK))
+
+
+def to_wire_reference(reference: str) -> str:
+    """A YAML reference (`type|id`) in the form the API takes."""
+    if YAML_SEPARATOR == WIRE_SEPARATOR:
+        return reference
+    kind, _, ident = reference.partition(YAML_SEPARATOR)
+    return f"{kind}{WIRE_SEPARATOR}{ident}"
+
+
+def from_wire_reference(reference: str) -> str:
+    """A wire reference in the form YAML files use."""
+    if YAML_SEPARATOR == WIRE_SEPARATOR:
+        return reference
+    kind, _, ident = reference.partition(WIRE_SEPARATOR)
+    return f"{kind}{YAML_SEPARATOR}{ident}"
+
+
+_REFERENCE_FIELDS = frozenset(
+    {
+        "recording",
+        "invalid_recording",
+        "invalid_destination",
+        "timeout_retry_recording",
+        "timeout_recording",
+        "timeout_destination",
+        "recording_invalid",
+    }
+)
+
+
+def body_from_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The canonical PUT body of a schema-valid IVR document (the YAML mapping).
+
+    Precondition: the document passed schema validation; this function does not re-check it.
+    """
+    body: dict[str, Any] = {}
+    for name in SCALAR_FIELDS:
+        value = document[name]
+        body[name] = to_wire_reference(value) if name in _REFERENCE_FIELDS else value
+    menu = sorted(
+        ((dtmf_key(entry["option"]), entry["destination"]) for entry in document["menu"]),
+        key=lambda pair: dtmf_rank(pair[0]),
+    )
+    body["option"] = [key for key, _ in menu]
+    body["destination"] = [to_wire_reference(dest) for _, dest in menu]
+    return body
+
+
+def menu_of(body: Body) -> dict[str, str]:
+    """The body's menu as {DTMF key: destination}, in canonical order."""
+    return dict(zip(body["option"], body["destination"], strict=True))
+
+
+def canonical_json(body: Body) -> str:
+    """The one serialisation digests are taken over: sorted keys, no spaces, UTF-8 text."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def digest_body(body: Body) -> str:
+    """`sha256:<hex>` of the canonical JSON of a body."""
+    return "sha256:" + hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()

@@ -1,0 +1,53 @@
+"""Options shared by several commands, defined once so they read and behave the same everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Defaults, each overridable by an environment variable, as the README documents.
+DEFAULT_CONFIG_DIR = "ivr-configs"
+DEFAULT_STATE = ".ivrsync/state.json"
+
+
+def config_dir_option(func: F) -> F:
+    return click.option(
+        "--config-dir",
+        envvar="IVRSYNC_CONFIG_DIR",
+        default=DEFAULT_CONFIG_DIR,
+        show_default=True,
+        show_envvar=True,
+        type=click.Path(file_okay=False, path_type=str),
+        help="Folder holding the IVR YAML files (searched recursively).",
+    )(func)
+
+
+def state_option(func: F) -> F:
+    return click.option(
+        "--state",
+        "state_path",
+        envvar="IVRSYNC_STATE",
+        default=DEFAULT_STATE,
+        show_default=True,
+        show_envvar=True,
+        type=click.Path(dir_okay=False, path_type=str),
+        help="The last-applied state file.",
+    )(func)
+
+
+def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
+    def decorate(func: F) -> F:
+        return click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(choices),
+            default=default,
+            show_default=True,
+            help="Output format.",
+        )(func)
+
+    return decorate
