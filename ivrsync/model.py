@@ -144,6 +144,15 @@ class Change:
 
 
 @dataclass(frozen=True)
+class IvrRef:
+    """Just enough to name an IVR in output: id, name and source file."""
+
+    id: int
+    name: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Plan:
     """A pure function of (configs, state): changes sorted by id, nothing else.
 
@@ -153,7 +162,7 @@ class Plan:
     lineage: str | None
     serial: int
     changes: tuple[Change, ...]
-    unchanged: tuple[IvrConfig, ...]
+    unchanged: tuple[IvrRef, ...]
     targets: tuple[int, ...] | None = None
 
     @property
