@@ -81,6 +81,24 @@ def body_from_document(document: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
+def document_from_body(ivr_id: int, body: Body) -> dict[str, Any]:
+    """The IVR document (YAML mapping) of a canonical body: the inverse of `body_from_document`.
+
+    Keys come as a file lists them: `id`, the scalar fields, then `menu` as
+    `{option, destination}` pairs in the body's order. For every canonical body `b`,
+    `body_from_document(document_from_body(i, b)) == b`.
+    """
+    document: dict[str, Any] = {"id": ivr_id}
+    for name in SCALAR_FIELDS:
+        value = body[name]
+        document[name] = from_wire_reference(value) if name in _REFERENCE_FIELDS else value
+    document["menu"] = [
+        {"option": option, "destination": from_wire_reference(destination)}
+        for option, destination in zip(body["option"], body["destination"], strict=True)
+    ]
+    return document
+
+
 def menu_of(body: Body) -> dict[str, str]:
     """The body's menu as {DTMF key: destination}, in canonical order."""
     return dict(zip(body["option"], body["destination"], strict=True))
