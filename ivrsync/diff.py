@@ -1,0 +1,187 @@
+"""Desired configs against the last-applied state: the plan, as a pure value.
+
+The only module that imports deepdiff. Digests decide *whether* an IVR changed (cheap: one string
+comparison per IVR); deepdiff runs only on the IVRs whose digests differ, to say *how*. So a plan
+over 10,000 IVRs with a handful changed costs a dictionary walk plus a handful of field diffs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from ivrsync.body import dtmf_rank, menu_of
+from ivrsync.errors import UsageError
+from ivrsync.model import (
+    BODY_FIELDS,
+    Body,
+    Change,
+    FieldChange,
+    IvrConfig,
+    IvrRef,
+    Plan,
+    State,
+    StateEntry,
+)
+
+#: The prefix of per-DTMF-key menu fields: `menu.2` is the destination of option 2.
+MENU_PREFIX = "menu."
+
+_MENU_ARRAYS = ("option", "destination")
+_FIELD_RANK = {name: rank for rank, name in enumerate(BODY_FIELDS)}
+
+
+def compute_plan(
+    configs: Sequence[IvrConfig],
+    state: State,
+    *,
+    targets: Collection[int] | None = None,
+) -> Plan:
+    """The plan that takes `state` to `configs`. Pure and deterministic.
+
+    Precondition: `configs` has at most one config per id (validation reports duplicates).
+
+    Every id in configs or state becomes exactly one of: an `update` (in both, digests differ),
+    an `adopt` (only in configs), a `forget` (only in state; apply makes no API call for it) or an
+    unchanged `IvrRef` (digests equal). Changes and unchanged refs are sorted by id.
+
+    With `targets`, only those ids are planned (a forget too, when targeted) and `Plan.targets`
+    holds them sorted. Raises `UsageError` naming every target id that is in neither the configs
+    nor the state.
+    """
+    by_id = {config.id: config for config in configs}
+    entries = state.entries
+    if targets is None:
+        ids: Iterable[int] = sorted(by_id.keys() | entries.keys())
+        plan_targets: tuple[int, ...] | None = None
+    else:
+        plan_targets = tuple(sorted(set(targets)))
+        unknown = [i for i in plan_targets if i not in by_id and i not in entries]
+        if unknown:
+            listed = ", ".join(str(i) for i in unknown)
+            raise UsageError(
+                f"--target {listed}: no IVR with this id in the configs or the state",
+                hint="target the `id` of an IVR file, or of an IVR listed by `ivrsync state list`",
+            )
+        ids = plan_targets
+
+    changes: list[Change] = []
+    unchanged: list[IvrRef] = []
+    for ivr_id in ids:
+        config = by_id.get(ivr_id)
+        entry = entries.get(ivr_id)
+        if config is None:
+            assert entry is not None  # ids come from the union of both
+            changes.append(_forget(entry))
+        elif entry is None:
+            changes.append(_adopt(config))
+        elif config.digest == entry.digest:
+            unchanged.append(IvrRef(config.id, config.name, config.source))
+        else:
+            changes.append(_update(config, entry))
+    return Plan(
+        lineage=state.lineage,
+        serial=state.serial,
+        changes=tuple(changes),
+        unchanged=tuple(unchanged),
+        targets=plan_targets,
+    )
+
+
+def diff_bodies(before: Body, after: Body) -> tuple[FieldChange, ...]:
+    """Every field that differs between two bodies, scalar fields first, then the menu.
+
+    Scalar fields keep `BODY_FIELDS` order (fields outside it follow, by name). The menu is
+    compared per DTMF key, never per array index: `menu.<key>` with the destination before and
+    after, None on the side where the option does not exist. Equal bodies give `()`.
+    """
+    old, new = _flatten(before), _flatten(after)
+    # threshold_to_diff_deeper=0: deepdiff >= 8 otherwise reports a whole dict as one replaced
+    # value when few keys are shared (a menu whose every key changed), losing the per-key view.
+    report = DeepDiff(old, new, view="tree", threshold_to_diff_deeper=0)
+    scalar_names: set[str] = set()
+    menu_keys: set[str] = set()
+    for items in report.values():
+        for item in items:
+            path = item.path(output_format="list")
+            if path[0] == "menu" and len(path) >= 2:
+                menu_keys.add(str(path[1]))
+            elif path[0] == "menu":
+                # The menu as a whole (defensive: e.g. a type change); compare it key by key.
+                menu_keys.update(_differing_keys(old["menu"], new["menu"]))
+            else:
+                scalar_names.add(str(path[0]))
+    changes = [
+        FieldChange(name, old.get(name), new.get(name)) for name in sorted(scalar_names, key=_rank)
+    ]
+    changes.extend(
+        FieldChange(MENU_PREFIX + key, old["menu"].get(key), new["menu"].get(key))
+        for key in sorted(menu_keys, key=dtmf_rank)
+    )
+    return tuple(changes)
+
+
+def _update(config: IvrConfig, entry: StateEntry) -> Change:
+    return Change(
+        id=config.id,
+        name=config.name,
+        action="update",
+        source=config.source,
+        fields=diff_bodies(entry.body, config.body),
+        body=config.body,
+        digest=config.digest,
+        state_digest=entry.digest,
+    )
+
+
+def _adopt(config: IvrConfig) -> Change:
+    return Change(
+        id=config.id,
+        name=config.name,
+        action="adopt",
+        source=config.source,
+        fields=_all_fields(config.body),
+        body=config.body,
+        digest=config.digest,
+        state_digest=None,
+    )
+
+
+def _forget(entry: StateEntry) -> Change:
+    # No field changes: forgetting leaves the IVR in Smartflo exactly as it is.
+    return Change(
+        id=entry.id,
+        name=str(entry.body.get("name", "")),
+        action="forget",
+        source=entry.source,
+        fields=(),
+        body=None,
+        digest=None,
+        state_digest=entry.digest,
+    )
+
+
+def _all_fields(body: Body) -> tuple[FieldChange, ...]:
+    """The whole body as changes from nothing: what an adopt PUTs."""
+    flat = _flatten(body)
+    menu: dict[str, Any] = flat.pop("menu")
+    scalars = [FieldChange(name, None, flat[name]) for name in sorted(flat, key=_rank)]
+    options = [FieldChange(MENU_PREFIX + key, None, dest) for key, dest in menu.items()]
+    return (*scalars, *options)
+
+
+def _flatten(body: Body) -> dict[str, Any]:
+    """The body with its parallel `option`/`destination` arrays as one {key: destination} map."""
+    flat = {name: value for name, value in body.items() if name not in _MENU_ARRAYS}
+    flat["menu"] = menu_of(body)
+    return flat
+
+
+def _differing_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
+    return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+
+
+def _rank(name: str) -> tuple[int, str]:
+    return (_FIELD_RANK.get(name, len(_FIELD_RANK)), name)

@@ -1,0 +1,286 @@
+"""The plan as a versioned JSON document: `plan --format json`, `plan --out`, `apply PLANFILE`.
+
+The document (format_version 1)::
+
+    {
+      "format_version": 1,
+      "ivrsync_version": "0.1.0",
+      "lineage": "<state lineage or null>",
+      "serial": 7,
+      "partial": false,
+      "targets": null,                       # or the sorted ids of a --target plan
+      "summary": {"update": 1, "adopt": 0, "forget": 0, "unchanged": 39},
+      "changes": [{"id": 349, "name": "...", "action": "update", "source": "ivr-configs/x.yaml",
+                   "fields": [{"field": "timeout", "before": 20, "after": 30}],
+                   "body": {...} or null, "digest": "sha256:..." or null,
+                   "state_digest": "sha256:..." or null}],
+      "unchanged": [{"id": 350, "name": "...", "source": "..."}],
+      "checksum": "sha256:<hex>"
+    }
+
+`checksum` is the sha256 of the canonical JSON (sorted keys, no spaces, UTF-8) of every other
+field, so a plan edited by hand after review is refused rather than applied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, get_args
+
+from ivrsync import __version__
+from ivrsync.errors import PlanFileError
+from ivrsync.model import Action, Change, FieldChange, IvrRef, Plan
+
+PLAN_FORMAT_VERSION = 1
+
+_ACTIONS: tuple[str, ...] = get_args(Action)
+_TOP_FIELDS = (
+    "format_version",
+    "ivrsync_version",
+    "lineage",
+    "serial",
+    "partial",
+    "targets",
+    "summary",
+    "changes",
+    "unchanged",
+    "checksum",
+)
+
+
+def plan_to_document(plan: Plan) -> dict[str, Any]:
+    """The plan as the documented JSON-compatible dict, checksum included."""
+    document: dict[str, Any] = {
+        "format_version": PLAN_FORMAT_VERSION,
+        "ivrsync_version": __version__,
+        "lineage": plan.lineage,
+        "serial": plan.serial,
+        "partial": plan.targets is not None,
+        "targets": None if plan.targets is None else list(plan.targets),
+        "summary": {
+            "update": plan.count("update"),
+            "adopt": plan.count("adopt"),
+            "forget": plan.count("forget"),
+            "unchanged": len(plan.unchanged),
+        },
+        "changes": [_change_to_document(change) for change in plan.changes],
+        "unchanged": [
+            {"id": ref.id, "name": ref.name, "source": ref.source} for ref in plan.unchanged
+        ],
+    }
+    document["checksum"] = document_checksum(document)
+    return document
+
+
+def document_checksum(document: Mapping[str, Any]) -> str:
+    """`sha256:<hex>` over the canonical JSON of the document without its `checksum` field."""
+    content = {key: value for key, value in document.items() if key != "checksum"}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def render_plan_json(plan: Plan) -> str:
+    """The plan document as text: indented, keys sorted, newline at the end."""
+    return json.dumps(plan_to_document(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    """Write the plan document to `path` atomically: readers see the old file or the new one.
+
+    Raises `PlanFileError` naming the file when it cannot be written.
+    """
+    text = render_plan_json(plan)
+    folder = path.parent
+    try:
+        fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise PlanFileError(
+            f"cannot write the plan file {path}: {exc.strerror or exc}",
+            hint="check that the folder exists and is writable",
+        ) from exc
+    try:
+        # mkstemp creates 0600; a plan is a CI artifact and holds no secrets.
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except OSError as exc:
+        _remove_quietly(temp_name)
+        raise PlanFileError(
+            f"cannot write the plan file {path}: {exc.strerror or exc}",
+            hint="check that the folder is writable and the disk is not full",
+        ) from exc
+    except BaseException:
+        _remove_quietly(temp_name)
+        raise
+
+
+def load_plan(path: Path) -> Plan:
+    """Read a plan saved by `save_plan` (or `plan --format json`). Never writes.
+
+    Raises `PlanFileError` naming the file when it cannot be read, is not JSON, has another
+    `format_version`, fails its checksum (it was edited) or lacks a documented field.
+    `load_plan(p)` after `save_plan(plan, p)` equals `plan`.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise PlanFileError(
+            f"cannot read the plan file {path}: {reason}",
+            hint="pass the file written by `ivrsync plan --out FILE`",
+        ) from exc
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanFileError(
+            f"the plan file {path} is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+            hint="pass the file written by `ivrsync plan --out FILE`",
+        ) from exc
+    reader = _Reader(path)
+    if not isinstance(document, dict):
+        raise reader.error("", "expected a JSON object")
+    version = document.get("format_version")
+    if version != PLAN_FORMAT_VERSION:
+        raise PlanFileError(
+            f"the plan file {path} has format_version {json.dumps(version)}; "
+            f"this ivrsync reads format_version {PLAN_FORMAT_VERSION}",
+            hint="make the plan again with this ivrsync version: `ivrsync plan --out FILE`",
+        )
+    missing = [name for name in _TOP_FIELDS if name not in document]
+    if missing:
+        raise reader.error("", f"missing field(s): {', '.join(missing)}")
+    if document["checksum"] != document_checksum(document):
+        raise PlanFileError(
+            f"the plan file {path} fails its checksum: it was changed after it was made",
+            hint="never edit a plan; make a new one with `ivrsync plan --out FILE` and review it",
+        )
+    return reader.plan(document)
+
+
+def _change_to_document(change: Change) -> dict[str, Any]:
+    return {
+        "id": change.id,
+        "name": change.name,
+        "action": change.action,
+        "source": change.source,
+        "fields": [
+            {"field": fc.field, "before": fc.before, "after": fc.after} for fc in change.fields
+        ],
+        "body": None if change.body is None else dict(change.body),
+        "digest": change.digest,
+        "state_digest": change.state_digest,
+    }
+
+
+class _Reader:
+    """Typed access to a parsed document; every failure names the file and the field's path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def error(self, where: str, message: str) -> PlanFileError:
+        at = f" at {where}" if where else ""
+        return PlanFileError(
+            f"the plan file {self.path} is not a valid plan{at}: {message}",
+            hint="pass the file written by `ivrsync plan --out FILE`, unedited",
+        )
+
+    def plan(self, document: Mapping[str, Any]) -> Plan:
+        targets = document["targets"]
+        if targets is not None:
+            targets = tuple(
+                self.int_(t, f"targets[{i}]") for i, t in enumerate(self.list_(targets, "targets"))
+            )
+        return Plan(
+            lineage=self.optional_str(document["lineage"], "lineage"),
+            serial=self.int_(document["serial"], "serial"),
+            changes=tuple(
+                self.change(item, f"changes[{i}]")
+                for i, item in enumerate(self.list_(document["changes"], "changes"))
+            ),
+            unchanged=tuple(
+                self.ref(item, f"unchanged[{i}]")
+                for i, item in enumerate(self.list_(document["unchanged"], "unchanged"))
+            ),
+            targets=targets,
+        )
+
+    def change(self, item: Any, where: str) -> Change:
+        obj = self.object_(
+            item,
+            where,
+            ("id", "name", "action", "source", "fields", "body", "digest", "state_digest"),
+        )
+        action = obj["action"]
+        if action not in _ACTIONS:
+            raise self.error(f"{where}.action", f"expected one of {', '.join(_ACTIONS)}")
+        body = obj["body"]
+        if body is not None and not isinstance(body, dict):
+            raise self.error(f"{where}.body", "expected an object or null")
+        fields = tuple(
+            self.field_change(fc, f"{where}.fields[{i}]")
+            for i, fc in enumerate(self.list_(obj["fields"], f"{where}.fields"))
+        )
+        return Change(
+            id=self.int_(obj["id"], f"{where}.id"),
+            name=self.str_(obj["name"], f"{where}.name"),
+            action=action,
+            source=self.str_(obj["source"], f"{where}.source"),
+            fields=fields,
+            body=body,
+            digest=self.optional_str(obj["digest"], f"{where}.digest"),
+            state_digest=self.optional_str(obj["state_digest"], f"{where}.state_digest"),
+        )
+
+    def field_change(self, item: Any, where: str) -> FieldChange:
+        obj = self.object_(item, where, ("field", "before", "after"))
+        return FieldChange(self.str_(obj["field"], f"{where}.field"), obj["before"], obj["after"])
+
+    def ref(self, item: Any, where: str) -> IvrRef:
+        obj = self.object_(item, where, ("id", "name", "source"))
+        return IvrRef(
+            self.int_(obj["id"], f"{where}.id"),
+            self.str_(obj["name"], f"{where}.name"),
+            self.str_(obj["source"], f"{where}.source"),
+        )
+
+    def object_(self, value: Any, where: str, required: tuple[str, ...]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.error(where, "expected an object")
+        missing = [name for name in required if name not in value]
+        if missing:
+            raise self.error(where, f"missing field(s): {', '.join(missing)}")
+        return value
+
+    def list_(self, value: Any, where: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.error(where, "expected a list")
+        return value
+
+    def int_(self, value: Any, where: str) -> int:
+        # bool is an int in Python, never in a plan.
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.error(where, "expected an integer")
+        return value
+
+    def str_(self, value: Any, where: str) -> str:
+        if not isinstance(value, str):
+            raise self.error(where, "expected a string")
+        return value
+
+    def optional_str(self, value: Any, where: str) -> str | None:
+        return None if value is None else self.str_(value, where)
+
+
+def _remove_quietly(name: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(name)
