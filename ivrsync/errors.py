@@ -49,6 +49,10 @@ class PlanFileError(IvrsyncError):
     """A saved plan file is unreadable, or stale against the current state."""
 
 
+class ConflictError(IvrsyncError):
+    """`--refresh`: a field changed both in the YAML and in the portal, to different values."""
+
+
 class ApiError(IvrsyncError):
     """The Smartflo API refused a request or could not be reached.
 
