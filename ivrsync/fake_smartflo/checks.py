@@ -1,0 +1,90 @@
+"""How strictly the fake server checks a `PUT /v1/ivr/{id}` body: as strictly as the docs allow.
+
+The reference marks every field mandatory and gives its type (smartflo-api.md, "Update"); it says
+nothing of value ranges, so only shapes are checked here. Ranges are the schema's business.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ivrsync.body import WIRE_SEPARATOR
+from ivrsync.model import BODY_FIELDS, DTMF_KEYS, SCALAR_FIELDS
+
+#: Documented only by Servetel/Acefone ("where the account has SMS templates enabled").
+OPTIONAL_FIELDS: tuple[str, ...] = ("sms_template",)
+
+INTEGER_FIELDS = frozenset({"timeout", "incorrect_count", "timeout_tries"})
+STRING_FIELDS = frozenset({"name", "description"})
+REFERENCE_FIELDS = frozenset(SCALAR_FIELDS) - INTEGER_FIELDS - STRING_FIELDS
+
+# A pipe anywhere but the one separator means the other separator convention (`type||id`).
+_PIPE = "|"
+
+
+def put_body_problem(body: Any) -> str | None:
+    """Why `body` is not an acceptable PUT body, naming the field; None when it is acceptable."""
+    if not isinstance(body, dict):
+        return "The request body must be a JSON object."
+    unknown = sorted(set(body) - set(BODY_FIELDS) - set(OPTIONAL_FIELDS))
+    if unknown:
+        return f"The {unknown[0]} field is not allowed."
+    for name in BODY_FIELDS:
+        if name not in body:
+            return f"The {name} field is required."
+    for name in SCALAR_FIELDS:
+        problem = _scalar_problem(name, body[name])
+        if problem:
+            return problem
+    return _menu_problem(body)
+
+
+def _scalar_problem(name: str, value: Any) -> str | None:
+    if name in INTEGER_FIELDS:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"The {name} field must be an integer."
+        return None
+    if not isinstance(value, str):
+        return f"The {name} field must be a string."
+    if name in REFERENCE_FIELDS and not is_reference(value):
+        return f"The {name} field must be of the form type{WIRE_SEPARATOR}id."
+    return None
+
+
+def is_reference(value: str) -> bool:
+    """`type|id` with the wire separator, a non-empty type and id, and no other pipe."""
+    kind, sep, ident = value.partition(WIRE_SEPARATOR)
+    return bool(
+        sep
+        and kind
+        and ident.strip()
+        and _PIPE not in kind
+        and _PIPE not in ident
+        and kind == kind.strip()
+    )
+
+
+def _menu_problem(body: dict[str, Any]) -> str | None:
+    arrays = {
+        name: body[name] for name in ("option", "destination", *OPTIONAL_FIELDS) if name in body
+    }
+    for name, value in arrays.items():
+        if not isinstance(value, list):
+            return f"The {name} field must be an array."
+        if not all(isinstance(item, str) for item in value):
+            return f"The {name} field must be an array of strings."
+    options, destinations = arrays["option"], arrays["destination"]
+    for name, value in arrays.items():
+        if len(value) != len(options):
+            return f"The {name} field must have as many items as option ({len(options)})."
+    seen: set[str] = set()
+    for index, key in enumerate(options):
+        if key not in DTMF_KEYS:
+            return f"The option.{index} field must be a DTMF key (0-9, * or #)."
+        if key in seen:
+            return f"The option.{index} field has a duplicate value."
+        seen.add(key)
+    for index, destination in enumerate(destinations):
+        if not is_reference(destination):
+            return f"The destination.{index} field must be of the form type{WIRE_SEPARATOR}id."
+    return None
