@@ -1,13 +1,18 @@
-"""Placeholder for `ivrsync schema`; replaced by its implementation."""
+"""`ivrsync schema`: print the JSON Schema of IVR files."""
 
 from __future__ import annotations
 
 import click
 
-from ivrsync.errors import UsageError
+from ivrsync.errors import EXIT_OK
+from ivrsync.schema import schema_text
 
 
 @click.command("schema")
-def command() -> None:
-    """Not implemented yet."""
-    raise UsageError("`ivrsync schema` is not implemented yet")
+def command() -> int:
+    """Print the JSON Schema (draft 2020-12) that IVR files must satisfy.
+
+    Save it for editors or other validators: `ivrsync schema > ivr.schema.json`.
+    """
+    click.echo(schema_text(), nl=False)
+    return EXIT_OK

@@ -1,13 +1,38 @@
-"""Placeholder for `ivrsync validate`; replaced by its implementation."""
+"""`ivrsync validate`: check IVR files and report every problem of every file at once."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import click
 
-from ivrsync.errors import UsageError
+from ivrsync.cli.options import config_dir_option, format_option
+from ivrsync.errors import EXIT_ERROR, EXIT_OK
+from ivrsync.render.problems import ProblemFormat, render_problems
+from ivrsync.validate import load_config_dir, load_config_set
 
 
 @click.command("validate")
-def command() -> None:
-    """Not implemented yet."""
-    raise UsageError("`ivrsync validate` is not implemented yet")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@config_dir_option
+@format_option("text", "json", "github")
+@click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
+def command(paths: tuple[str, ...], config_dir: str, output_format: str, strict: bool) -> int:
+    """Check IVR files against the schema and against each other.
+
+    PATHS are files or folders (folders are searched recursively for *.yaml and *.yml); without
+    PATHS, the config folder is checked. Every problem of every file is reported, sorted, with
+    its file, line and column. Exits 0 when there are no errors (and, with --strict, no
+    warnings), 1 otherwise.
+    """
+    config_set = load_config_set(paths) if paths else load_config_dir(config_dir)
+    click.echo(
+        render_problems(
+            config_set.problems,
+            cast(ProblemFormat, output_format),
+            files_read=config_set.files_read,
+        ),
+        nl=False,
+    )
+    failed = not config_set.ok or (strict and bool(config_set.problems))
+    return EXIT_ERROR if failed else EXIT_OK

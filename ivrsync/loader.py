@@ -1,0 +1,434 @@
+"""Find IVR YAML files, read and parse them, and say where things are in them.
+
+The only module that imports `yaml`. Parsing runs on PyYAML's C parser (`CSafeLoader`, or the
+pure-Python `SafeLoader` when libyaml is missing) with one addition: the constructor notices
+duplicate keys, which PyYAML would silently collapse. Node positions are *not* kept on the happy
+path: when a caller needs the line and column of a JSON path (to report a problem), `LoadedFile`
+composes the text again, once, and walks the node tree (`LoadedFile.locate`). A valid file therefore
+costs one C parse and nothing more.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ivrsync.errors import UsageError
+from ivrsync.model import Problem
+
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - libyaml is present wherever the wheels are
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+#: File name endings searched for in folders. Files named explicitly are read whatever their name.
+YAML_SUFFIXES = (".yaml", ".yml")
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+#: A position in a document: mapping keys and sequence indexes, from the root down.
+JsonPath = Sequence[str | int]
+
+
+def display_path(path: Path) -> str:
+    """`path` as shown to users: relative to the working directory when under it, POSIX form."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def format_path(json_path: JsonPath) -> str:
+    """`("menu", 1, "destination")` -> `menu[1].destination`; the empty path is `""`."""
+    text = ""
+    for part in json_path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The files to read, sorted and without repeats, and folders that could not be searched."""
+
+    files: tuple[Path, ...]
+    problems: tuple[Problem, ...]
+
+
+def discover(paths: Iterable[str | Path]) -> Discovery:
+    """Expand files and folders into the YAML files to read.
+
+    Folders are searched recursively for `*.yaml`/`*.yml` (symlinked folders are not followed, so
+    a link loop cannot hang the search); files given by name are taken whatever their suffix.
+    The result is sorted by display path. Raises `UsageError` when a path does not exist at all.
+    """
+    found: dict[str, Path] = {}
+    problems: list[Problem] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for file in _walk(path, problems):
+                found.setdefault(display_path(file), file)
+        elif path.exists() or path.is_symlink():
+            found.setdefault(display_path(path), path)
+        else:
+            raise UsageError(
+                f"{raw}: no such file or directory",
+                hint="pass IVR files or folders that exist, or set --config-dir",
+            )
+    return Discovery(
+        files=tuple(found[name] for name in sorted(found)),
+        problems=tuple(problems),
+    )
+
+
+def _walk(folder: Path, problems: list[Problem]) -> list[Path]:
+    def report(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else folder
+        problems.append(
+            Problem(
+                file=display_path(where),
+                line=0,
+                column=0,
+                path="",
+                message=f"cannot search this folder: {exc.strerror or exc}",
+                hint="check the folder's permissions",
+            )
+        )
+
+    files: list[Path] = []
+    for root, _dirs, names in os.walk(folder, onerror=report):
+        files.extend(Path(root, name) for name in names if name.endswith(YAML_SUFFIXES))
+    return files
+
+
+@dataclass(frozen=True)
+class _DuplicateKey:
+    key: str
+    first: tuple[int, int]  # 1-based line, column
+    again: tuple[int, int]
+
+
+class _Loader(_BaseLoader):
+    """The safe loader plus duplicate-key detection.
+
+    The check costs one dict per mapping: keys are constructed once (construct_object caches them,
+    so the base class reuses the same objects) and looked up in a dict.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[_DuplicateKey] = []
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        # Before the base class flattens `<<` merges: a merged key overridden by an explicit one
+        # is YAML's intended override, not a duplicate.
+        seen: dict[Any, Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:
+                continue  # an unhashable key: the base class reports it
+            if first is not key_node:
+                self.duplicates.append(
+                    _DuplicateKey(str(key), _mark(first), _mark(key_node)),
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+def _mark(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """One file, read and parsed.
+
+    `document` is the parsed YAML value when the file could be parsed as a single document (it may
+    still be of any type; callers check it is a mapping), else None with `parsed` false. `problems`
+    are the reading and parsing problems: unreadable, not UTF-8, syntax, empty, several documents,
+    not a mapping, duplicate keys. A file with duplicate keys still has its document (the last
+    value wins, as in PyYAML) so that schema problems can be reported in the same run.
+    """
+
+    path: Path
+    display: str
+    text: str | None
+    document: Any
+    parsed: bool
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def is_mapping(self) -> bool:
+        return self.parsed and isinstance(self.document, dict)
+
+    def problem(
+        self,
+        message: str,
+        *,
+        at: tuple[int, int] = (0, 0),
+        json_path: JsonPath = (),
+        severity: Any = "error",
+        hint: str = "",
+    ) -> Problem:
+        """A Problem in this file."""
+        return Problem(
+            file=self.display,
+            line=at[0],
+            column=at[1],
+            path=format_path(json_path),
+            message=message,
+            severity=severity,
+            hint=hint,
+        )
+
+    def locate(self, json_path: JsonPath, *, key: bool = False) -> tuple[int, int]:
+        """1-based (line, column) of the value at `json_path`, or of its key when `key` is true.
+
+        Lazy: the first call composes the text again to get node positions. When the path cannot be
+        followed all the way (a missing field), the position of the deepest node reached is
+        returned, so a missing field points at the mapping that lacks it. (0, 0) when the file
+        has no document.
+        """
+        root = self._root
+        if root is None:
+            return 0, 0
+        node: Node = root
+        key_node: Node | None = None
+        for part in json_path:
+            step = _child(node, part)
+            if step is None:
+                return _mark(node)
+            key_node, node = step
+        if key and key_node is not None:
+            return _mark(key_node)
+        return _mark(node)
+
+    def mapping_path_at(self, position: tuple[int, int]) -> tuple[str | int, ...]:
+        """The JSON path of the mapping holding the key that starts at `position` (1-based)."""
+        root = self._root
+        return () if root is None else (_find_key(root, position, ()) or ())
+
+    @cached_property
+    def _root(self) -> Node | None:
+        if self.text is None or not self.parsed:
+            return None
+        loader = _Loader(self.text)
+        try:
+            return loader.get_single_node()
+        finally:
+            loader.dispose()
+
+
+def _child(node: Node, part: str | int) -> tuple[Node | None, Node] | None:
+    """The (key node, value node) one step down from `node`, or None."""
+    if isinstance(node, SequenceNode):
+        if isinstance(part, int) and 0 <= part < len(node.value):
+            return None, node.value[part]
+        return None
+    if not isinstance(node, MappingNode):
+        return None
+    found: tuple[Node | None, Node] | None = None
+    merges: list[Node] = []
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE_TAG:
+            merges.append(value_node)
+        elif isinstance(key_node, ScalarNode) and key_node.value == str(part):
+            found = (key_node, value_node)  # the last one wins, as in construction
+    if found is None:
+        for merged in merges:
+            sources = merged.value if isinstance(merged, SequenceNode) else [merged]
+            for source in sources:
+                found = _child(source, part) or found
+    return found
+
+
+def _find_key(
+    node: Node, position: tuple[int, int], path: tuple[str | int, ...]
+) -> tuple[str | int, ...] | None:
+    if isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            if _mark(key_node) == position:
+                return path
+            if isinstance(key_node, ScalarNode):
+                below = _find_key(value_node, position, (*path, key_node.value))
+                if below is not None:
+                    return below
+    elif isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            below = _find_key(item, position, (*path, index))
+            if below is not None:
+                return below
+    return None
+
+
+def load_file(path: Path) -> LoadedFile:
+    """Read, decode and parse one file. Never raises for bad input: problems are in the result."""
+    display = display_path(path)
+
+    def failed(
+        message: str, hint: str, at: tuple[int, int] = (0, 0), text: str | None = None
+    ) -> LoadedFile:
+        problem = Problem(display, at[0], at[1], "", message, "error", hint)
+        return LoadedFile(path, display, text, None, parsed=False, problems=(problem,))
+
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # A folder named x.yaml, a FIFO (reading it could block forever), a device.
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            return failed(f"cannot read: {kind}", "IVR files must be regular YAML files")
+        data = path.read_bytes()
+    except OSError as exc:
+        return failed(
+            f"cannot read: {exc.strerror or exc}",
+            "check that the file exists and is readable (a broken link, or permissions?)",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return failed(
+            f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded",
+            "save the file as UTF-8",
+            at=_byte_position(data, exc.start),
+        )
+    return parse_text(path, display, text.removeprefix("\ufeff"))
+
+
+def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a byte offset; the column counts characters where it can."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return data.count(b"\n", 0, offset) + 1, column
+
+
+def parse_text(path: Path, display: str, text: str) -> LoadedFile:
+    """Parse the text of one file (see `load_file`)."""
+
+    def failed(message: str, hint: str, at: tuple[int, int]) -> LoadedFile:
+        problem = Problem(display, at[0], at[1], "", message, "error", hint)
+        return LoadedFile(path, display, text, None, parsed=False, problems=(problem,))
+
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        document = None if node is None else loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        return failed(*_describe_marked_error(exc, text))
+    except yaml.YAMLError as exc:
+        # ReaderError (a forbidden character) carries an offset, not a mark.
+        position = getattr(exc, "position", 0)
+        reason = getattr(exc, "reason", "unreadable character")
+        encoded = text.encode("utf-8")
+        at = _byte_position(encoded, min(position, len(encoded)))
+        return failed(
+            f"YAML cannot contain this character: {reason}",
+            "remove the control character, or write it as an escape inside double quotes",
+            at,
+        )
+    except RecursionError:
+        return failed(
+            "the YAML is nested too deeply", "an IVR file needs only three levels", (1, 1)
+        )
+    finally:
+        loader.dispose()
+
+    if node is None:
+        return failed(
+            "the file is empty: it holds no IVR",
+            "write one IVR mapping (id, name, ..., menu), or delete the file",
+            (1, 1),
+        )
+    start = _mark(node)
+    if document is None:
+        return failed(
+            "the document is empty (null): expected a mapping of IVR fields",
+            "write one IVR mapping (id, name, ..., menu)",
+            start,
+        )
+    loaded = LoadedFile(path, display, text, document, parsed=True)
+    problems: list[Problem] = []
+    if not isinstance(document, dict):
+        problems.append(
+            loaded.problem(
+                f"the document is {_kind(document)}: expected a mapping of IVR fields",
+                at=start,
+                hint="write the fields as `key: value` lines at the top level (id: 349, ...)",
+            )
+        )
+    for duplicate in loader.duplicates:
+        json_path = (*loaded.mapping_path_at(duplicate.again), duplicate.key)
+        problems.append(
+            loaded.problem(
+                f"duplicate key '{duplicate.key}': first at line {duplicate.first[0]}, "
+                f"again at line {duplicate.again[0]}",
+                at=duplicate.again,
+                json_path=json_path,
+                hint="keep one of them: YAML would silently use only the last",
+            )
+        )
+    if not problems:
+        return loaded
+    return LoadedFile(path, display, text, document, parsed=True, problems=tuple(problems))
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a single text value"
+    return f"a single {type(value).__name__} value"
+
+
+def _describe_marked_error(
+    exc: yaml.MarkedYAMLError, text: str
+) -> tuple[str, str, tuple[int, int]]:
+    """(message, hint, position) for a PyYAML syntax error."""
+    problem = exc.problem or "invalid YAML"
+    mark = exc.problem_mark or exc.context_mark
+    if "alias" in (exc.context or "") and exc.context_mark is not None:
+        mark = exc.context_mark  # the `*` itself, not the character after it
+    at = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    if problem.startswith("but found another document") or (exc.context or "").startswith(
+        "expected a single document"
+    ):
+        return (
+            f"several YAML documents in one file (another starts at line {at[0]})",
+            "keep one IVR per file: remove the `---` line, or move the next IVR to its own file",
+            at,
+        )
+    context = ""
+    if exc.context and exc.context_mark is not None:
+        context = f" ({exc.context} at line {exc.context_mark.line + 1})"
+    message = f"YAML syntax error: {problem}{context}"
+    lines = text.splitlines()
+    char = ""
+    if mark is not None and mark.line < len(lines) and mark.column < len(lines[mark.line]):
+        char = lines[mark.line][mark.column]
+    if char == "\t":
+        hint = "indent with spaces: YAML does not allow tabs"
+    elif "alias" in problem or "alias" in (exc.context or ""):
+        hint = 'quote values that start with * or &, e.g. option: "*"'
+    elif "mapping values are not allowed" in problem:
+        hint = "check the indentation, and quote values that contain ': '"
+    elif "quoted scalar" in (exc.context or ""):
+        hint = "close the quoted text with the same quote it opens with"
+    elif "unhashable" in problem:
+        hint = "keys must be plain names such as `timeout`"
+    else:
+        hint = "fix the YAML at this position (indentation, quotes, brackets)"
+    return message, hint, at
