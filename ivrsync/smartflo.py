@@ -637,8 +637,12 @@ class SmartfloClient:
         if payload is not None:
             return "JSON " + self._redact(_shorten(json.dumps(payload, ensure_ascii=False)))
         kind = response.headers.get("Content-Type", "unknown type").split(";")[0].strip()
-        text = content.decode("utf-8", errors="replace")
-        return f"non-JSON body ({kind}, {len(content)} bytes): {self._redact(_shorten(text))!r}"
+        described = f"non-JSON body ({kind}, {len(content)} bytes)"
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            return described  # binary: quoting it would only garble the message
+        return f"{described}: {self._redact(_shorten(text))!r}"
 
     def _describe_exception(self, exc: httpx.HTTPError) -> str:
         detail = str(exc).strip()
