@@ -1,13 +1,94 @@
-"""Placeholder for `ivrsync plan`; replaced by its implementation."""
+"""`ivrsync plan`: what apply would change, from the configs and the state alone (no network)."""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import click
 
-from ivrsync.errors import UsageError
+from ivrsync.cli.options import config_dir_option, format_option, state_option
+from ivrsync.diff import compute_plan
+from ivrsync.errors import EXIT_CHANGES, EXIT_OK, ConfigError
+from ivrsync.planfile import render_plan_json, save_plan
+from ivrsync.render.plan_markdown import render_plan_markdown
+from ivrsync.render.plan_text import render_plan_text
+from ivrsync.render.problems import render_problems
+from ivrsync.state import StateStore
+from ivrsync.validate import load_config_dir
 
 
 @click.command("plan")
-def command() -> None:
-    """Not implemented yet."""
-    raise UsageError("`ivrsync plan` is not implemented yet")
+@config_dir_option
+@state_option
+@format_option("text", "markdown", "json")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=str),
+    help="Also save the plan (the JSON document) to FILE, for `ivrsync apply FILE`.",
+    metavar="FILE",
+)
+@click.option(
+    "--target",
+    "targets",
+    type=click.IntRange(min=1),
+    multiple=True,
+    metavar="ID",
+    help="Plan only this IVR id (repeatable). The plan is marked partial.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are (1 is still an error).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="List the unchanged IVRs too.")
+@click.option("--no-color", is_flag=True, help="No colours (also: the NO_COLOR variable).")
+def command(
+    config_dir: str,
+    state_path: str,
+    output_format: str,
+    out_path: str | None,
+    targets: tuple[int, ...],
+    detailed_exitcode: bool,
+    verbose: bool,
+    no_color: bool,
+) -> int:
+    """Show what `ivrsync apply` would change: IVRs to update, adopt or forget.
+
+    Compares the IVR files with the state file (what ivrsync last applied). Never calls the
+    Smartflo API and never writes the state. Invalid configs make no plan: their problems are
+    printed and the exit code is 1.
+    """
+    config_set = load_config_dir(config_dir)
+    if config_set.problems:
+        click.echo(render_problems(config_set.problems, "text"), err=True, nl=False)
+    if not config_set.ok:
+        raise ConfigError(
+            "the IVR configs have errors, so no plan was made",
+            hint="fix the problems listed above (`ivrsync validate` lists them too)",
+        )
+    state = StateStore(Path(state_path)).load()
+    plan = compute_plan(config_set.configs, state, targets=targets or None)
+    if out_path is not None:
+        save_plan(plan, Path(out_path))
+        click.echo(
+            f"Saved the plan to {out_path}; apply it with `ivrsync apply {out_path}`.", err=True
+        )
+
+    if output_format == "json":
+        output = render_plan_json(plan)
+    elif output_format == "markdown":
+        output = render_plan_markdown(plan, verbose=verbose)
+    else:
+        output = render_plan_text(plan, color=_use_color(no_color), verbose=verbose)
+    click.echo(output, nl=False)
+    return EXIT_CHANGES if detailed_exitcode and not plan.is_empty else EXIT_OK
+
+
+def _use_color(no_color: bool) -> bool:
+    """Colour only for a person at a terminal who did not opt out (https://no-color.org)."""
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()

@@ -1,0 +1,154 @@
+"""The plan as a pull-request comment (GitHub-flavoured markdown), never longer than `limit`.
+
+Layout: the hidden marker line CI looks for to update one comment instead of adding new ones, a
+heading, the summary table, then one collapsible `<details>` block per changed IVR whose field
+changes sit in a ```diff block (GitHub colours `+`/`-` lines). Values go only into code blocks and
+names only into escaped HTML, so pipes, backticks and HTML in values cannot break the comment.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+from ivrsync.model import Change, Plan
+from ivrsync.render.plan_text import (
+    FORGET_NOTE,
+    MARKERS,
+    field_label,
+    format_value,
+    ivr_label,
+    partial_notice,
+    summary_line,
+)
+
+PLAN_MARKER = "<!-- ivrsync-plan -->"
+
+#: GitHub rejects comments over 65,536 characters; stay well below.
+DEFAULT_LIMIT = 60_000
+
+_BACKTICK_RUN = re.compile(r"`+")
+
+
+def render_plan_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT, verbose: bool = False) -> str:
+    """The plan as markdown of at most `limit` characters, ending in a newline.
+
+    The first line is `PLAN_MARKER`. Blocks are added in plan order while they fit; when the
+    next one would not, the rest is left out and a notice says how many changed IVRs (and whether
+    the unchanged list) were left out and where to see the full plan. `verbose` adds the
+    unchanged IVRs as one more block. Raises ValueError when `limit` cannot hold even the
+    heading, summary and notices.
+    """
+    head = [PLAN_MARKER + "\n## ivrsync plan"]
+    foot: list[str] = []
+    if plan.targets is not None:
+        head.append(_partial_quote(plan.targets))
+        foot.append(_partial_quote(plan.targets))
+    head.append(_summary_table(plan))
+    if plan.is_empty:
+        head.append(f"**{summary_line(plan)}**")
+
+    blocks = [_change_block(change) for change in plan.changes]
+    unchanged_block = _unchanged_block(plan) if verbose and plan.unchanged else None
+    if unchanged_block is not None:
+        blocks.append(unchanged_block)
+
+    fixed = _length([*head, *foot])
+    worst_notice = _left_out_notice(len(plan.changes), unchanged_block is not None, limit)
+    if fixed + len(worst_notice) + 2 > limit:
+        raise ValueError(f"a markdown plan needs a limit above {fixed + len(worst_notice) + 2}")
+
+    if fixed + sum(len(b) + 2 for b in blocks) <= limit:
+        return _join([*head, *blocks, *foot])
+
+    kept: list[str] = []
+    used = fixed + len(worst_notice) + 2
+    for block in blocks:
+        if used + len(block) + 2 > limit:
+            break
+        kept.append(block)
+        used += len(block) + 2
+    # `kept` is a prefix of `blocks`, whose last block is the unchanged list when there is one.
+    changed_left_out = len(plan.changes) - min(len(kept), len(plan.changes))
+    unchanged_left_out = unchanged_block is not None and len(kept) < len(blocks)
+    notice = _left_out_notice(changed_left_out, unchanged_left_out, limit)
+    return _join([*head, *kept, notice, *foot])
+
+
+def _summary_table(plan: Plan) -> str:
+    return (
+        "| to update | to adopt | to forget | unchanged |\n"
+        "|---:|---:|---:|---:|\n"
+        f"| {plan.count('update')} | {plan.count('adopt')} | {plan.count('forget')} "
+        f"| {len(plan.unchanged)} |"
+    )
+
+
+def _partial_quote(targets: Sequence[int]) -> str:
+    # The notice holds only digits and fixed words: safe as markdown without escaping.
+    notice = partial_notice(targets)
+    notice = notice.replace("Partial plan:", "**Partial plan**:").replace("--target", "`--target`")
+    return "> [!WARNING]\n> " + notice
+
+
+def _change_block(change: Change) -> str:
+    marker = MARKERS[change.action]
+    summary = (
+        f"<code>{marker}</code> {change.action} <b>IVR {change.id}</b> "
+        f"{html.escape(change.name)} (<code>{html.escape(change.source)}</code>)"
+    )
+    if change.action == "forget":
+        content = FORGET_NOTE[0].upper() + FORGET_NOTE[1:] + "."
+    else:
+        content = _fenced("diff", _diff_lines(change))
+    return f"<details><summary>{summary}</summary>\n\n{content}\n\n</details>"
+
+
+def _diff_lines(change: Change) -> list[str]:
+    lines: list[str] = []
+    for fc in change.fields:
+        label = field_label(fc.field)
+        if fc.before is not None:
+            lines.append(f"- {label}: {format_value(fc.before)}")
+        if fc.after is not None:
+            lines.append(f"+ {label}: {format_value(fc.after)}")
+    return lines
+
+
+def _unchanged_block(plan: Plan) -> str:
+    count = len(plan.unchanged)
+    noun = "IVR" if count == 1 else "IVRs"
+    listing = _fenced("text", [ivr_label(ref) for ref in plan.unchanged])
+    return f"<details><summary>{count} unchanged {noun}</summary>\n\n{listing}\n\n</details>"
+
+
+def _fenced(language: str, lines: list[str]) -> str:
+    """A fenced code block whose fence is longer than any backtick run inside it."""
+    text = "\n".join(lines)
+    longest = max((len(run) for run in _BACKTICK_RUN.findall(text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
+
+
+def _left_out_notice(changed: int, unchanged_list: bool, limit: int) -> str:
+    what = []
+    if changed:
+        what.append(f"{changed} changed {'IVR is' if changed == 1 else 'IVRs are'} not shown")
+    if unchanged_list:
+        what.append("the list of unchanged IVRs is not shown")
+    headline = " and ".join(what)
+    return (
+        "> [!NOTE]\n"
+        f"> **{headline[0].upper()}{headline[1:]}**: this comment stops at {limit:,} characters. "
+        "The full plan is in the saved plan file (`ivrsync plan --out plan.json`, e.g. the CI "
+        "artifact), or run `ivrsync plan` locally."
+    )
+
+
+def _length(sections: Sequence[str]) -> int:
+    return len(_join(sections))
+
+
+def _join(sections: Sequence[str]) -> str:
+    return "\n\n".join(sections) + "\n"
