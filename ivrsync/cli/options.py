@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 
 import click
 
+from ivrsync.smartflo import DEFAULT_BASE_URL
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Defaults, each overridable by an environment variable, as the README documents.
@@ -36,6 +38,17 @@ def state_option(func: F) -> F:
         show_envvar=True,
         type=click.Path(dir_okay=False, path_type=str),
         help="The last-applied state file.",
+    )(func)
+
+
+def base_url_option(func: F) -> F:
+    return click.option(
+        "--base-url",
+        envvar="SMARTFLO_BASE_URL",
+        default=DEFAULT_BASE_URL,
+        show_default=True,
+        show_envvar=True,
+        help="Smartflo API base URL (https; plain http only to loopback, e.g. the fake server).",
     )(func)
 
 
