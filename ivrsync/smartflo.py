@@ -625,7 +625,7 @@ class SmartfloClient:
         """What the server said: its `message` when it has one, else a short description."""
         message = _server_message(payload)
         if message:
-            return self._redact(_shorten(message))
+            return _shorten(self._redact(message))
         return self._describe(response)
 
     def _describe(self, response: httpx.Response) -> str:
@@ -635,19 +635,19 @@ class SmartfloClient:
             return "empty body"
         payload = _json_or_none(response)
         if payload is not None:
-            return "JSON " + self._redact(_shorten(json.dumps(payload, ensure_ascii=False)))
+            return "JSON " + _shorten(self._redact(json.dumps(payload, ensure_ascii=False)))
         kind = response.headers.get("Content-Type", "unknown type").split(";")[0].strip()
         described = f"non-JSON body ({kind}, {len(content)} bytes)"
         try:
             text = content.decode("utf-8")
         except UnicodeDecodeError:
             return described  # binary: quoting it would only garble the message
-        return f"{described}: {self._redact(_shorten(text))!r}"
+        return f"{described}: {_shorten(self._redact(text))!r}"
 
     def _describe_exception(self, exc: httpx.HTTPError) -> str:
         detail = str(exc).strip()
         name = type(exc).__name__
-        return self._redact(_shorten(f"{name}: {detail}" if detail else name))
+        return _shorten(self._redact(f"{name}: {detail}" if detail else name))
 
 
 _TRANSPORT_HINT = (

@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from ivrsync import __version__
 from ivrsync.errors import (
@@ -910,6 +913,9 @@ def test_secrets_never_appear_in_errors_or_logs(
     shown = " ".join(
         [str(info.value), repr(info.value), info.value.hint, repr(harness.client), caplog.text]
     )
+    if info.value.__cause__ is None:
+        # With no foreign cause, even a logged traceback must be clean.
+        shown += "".join(traceback.format_exception(info.value))
     for secret in (TOKEN, PASSWORD, LOGIN_TOKEN, json.dumps(PASSWORD)[1:-1]):
         assert secret not in shown
     assert "[redacted]" in str(info.value) or isinstance(info.value, TransportError)
@@ -973,3 +979,52 @@ def test_client_is_a_context_manager_that_closes_http(make_client: MakeClient) -
     with harness.client as client:
         assert client is harness.client
     assert client._http.is_closed
+
+
+@given(
+    token=st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=20),
+    before=st.text(max_size=400),
+    after=st.text(max_size=30),
+)
+def test_any_token_echoed_by_the_server_is_redacted(token: str, before: str, after: str) -> None:
+    assume("****" not in token)
+    said = f"{before}{token}{after}"
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"success": False, "message": said})
+
+    http = httpx.Client(transport=httpx.MockTransport(handle), base_url=DEFAULT_BASE_URL)
+    with (
+        SmartfloClient(http, Credentials(token=token)) as client,
+        pytest.raises(RejectedError) as info,
+    ):
+        client.put_ivr(349, PUT_BODY)
+
+    assert token not in f"{info.value.message} {info.value.hint}"
+
+
+SPACED_PASSWORD = "two  spaces  pw"
+
+
+@pytest.mark.parametrize(
+    ("credentials", "said", "secret"),
+    [
+        (Credentials(token=TOKEN), "x" * 280 + TOKEN, TOKEN),
+        (Credentials(email=EMAIL, password=SPACED_PASSWORD), "x" * 290 + SPACED_PASSWORD, None),
+        (Credentials(email=EMAIL, password=SPACED_PASSWORD), f"bad: {SPACED_PASSWORD}!", None),
+    ],
+    ids=["token-across-the-cut", "password-across-the-cut", "password-with-double-spaces"],
+)
+def test_redaction_happens_before_shortening(
+    make_client: MakeClient, credentials: Credentials, said: str, secret: str | None
+) -> None:
+    secret = secret or SPACED_PASSWORD
+    refusal = httpx.Response(400, json={"success": False, "message": said})
+    harness = make_client(refusal, credentials=credentials, login=refusal)
+
+    with pytest.raises(ApiError) as info:
+        harness.client.put_ivr(349, PUT_BODY)
+
+    # Not even a cut-off or whitespace-collapsed piece of the secret may show.
+    for form in (secret, " ".join(secret.split())):
+        assert form[:7] not in info.value.message
