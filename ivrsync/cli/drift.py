@@ -1,13 +1,52 @@
-"""Placeholder for `ivrsync drift`; replaced by its implementation."""
+"""`ivrsync drift`: what changed in the portal since ivrsync last applied. Read-only."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 
-from ivrsync.errors import UsageError
+from ivrsync.cli.options import base_url_option, format_option, state_option
+from ivrsync.drift import compute_drift
+from ivrsync.errors import EXIT_CHANGES, EXIT_OK
+from ivrsync.live import fetch_live
+from ivrsync.render.drift import render_drift_json, render_drift_markdown, render_drift_text
+from ivrsync.smartflo import check_base_url, credentials_from_env, open_client
+from ivrsync.state import StateStore
 
 
 @click.command("drift")
-def command() -> None:
-    """Not implemented yet."""
-    raise UsageError("`ivrsync drift` is not implemented yet")
+@state_option
+@base_url_option
+@format_option("text", "markdown", "json")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there is no drift, 2 when there is (1 is still an error).",
+)
+def command(state_path: str, base_url: str, output_format: str, detailed_exitcode: bool) -> int:
+    """Compare the live IVRs with the state (what ivrsync last applied).
+
+    Reports fields changed in the portal (last-applied value -> live value), managed IVRs that
+    no longer exist, and live IVRs that ivrsync does not manage (listed, not counted as drift).
+    Read-only: never takes the state lock and never writes. Suitable for a nightly CI job.
+    """
+    url = check_base_url(base_url)
+    credentials = credentials_from_env(os.environ)
+    # Loaded before the network call, so a corrupt state fails without touching the account.
+    state = StateStore(Path(state_path)).load()
+    with open_client(base_url=url, credentials=credentials) as client:
+        live = fetch_live(client)
+    report = compute_drift(state, live)
+
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if output_format == "json":
+        output = render_drift_json(report)
+    elif output_format == "markdown":
+        output = render_drift_markdown(report)
+    else:
+        output = render_drift_text(report)
+    click.echo(output, nl=False)
+    return EXIT_CHANGES if detailed_exitcode and report.has_drift else EXIT_OK
