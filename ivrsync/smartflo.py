@@ -399,6 +399,10 @@ class SmartfloClient:
 
     def _authorization_header(self) -> str:
         """The Authorization header value, logging in first if needed (once per client)."""
+        # Fast path without the lock: once set, the header never changes (a str read is atomic).
+        authorization = self._authorization
+        if authorization is not None:
+            return authorization
         with self._login_lock:
             if self._authorization is not None:
                 return self._authorization
