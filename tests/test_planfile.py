@@ -125,6 +125,17 @@ def test_save_then_load_round_trips(tmp_path: Path, plan: Plan) -> None:
     assert os.listdir(tmp_path) == ["plan.json"]  # no temporary file left behind
 
 
+def test_loaded_bodies_are_in_put_field_order(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    save_plan(PLAN, path)
+
+    body = load_plan(path).changes[0].body
+
+    assert body is not None
+    assert list(body) == list(BODY)
+    assert list(json.loads(path.read_text(encoding="utf-8"))["changes"][0]["body"]) == sorted(BODY)
+
+
 def test_save_replaces_an_existing_plan(tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
     path.write_text("old", encoding="utf-8")
