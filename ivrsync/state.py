@@ -583,8 +583,10 @@ class StateStore:
     def _release(self, fd: int) -> None:
         """Remove the lock file, then drop the flock (in that order: see `_acquire`)."""
         try:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.lock_path)
+            # After `state unlock --force`, the path may name another run's lock file: keep it.
+            if _names_inode(self.lock_path, fd):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.lock_path)
         finally:
             os.close(fd)
 

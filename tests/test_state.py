@@ -702,3 +702,15 @@ def test_sigkill_while_recording_keeps_every_record_that_returned(store: StateSt
         pass
     assert store.load() == view.state
     assert files_in(store.path.parent) == ["state.json"]
+
+
+def test_a_forcibly_unlocked_run_does_not_remove_the_next_runs_lock(store: StateStore) -> None:
+    first = store.lock(command="ivrsync apply")
+    store.unlock(force=True)
+    second = StateStore(store.path).lock(command="ivrsync apply --second")
+
+    first.close()
+
+    assert store.lock_holder() == second.holder
+    second.close()
+    assert not store.lock_path.exists()
