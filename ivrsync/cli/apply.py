@@ -1,13 +1,310 @@
-"""Placeholder for `ivrsync apply`; replaced by its implementation."""
+"""`ivrsync apply [PLANFILE]`: send the plan's changes to Smartflo, recording each success.
+
+The order of a run, each step before the next: take the state lock (a second apply fails at
+once), read the credentials (before any request or question), make the plan (from the configs
+against the locked state) or load and check a saved one, print it, stop if it is empty, check the
+safety rail, ask for confirmation, then apply and summarise.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
 import click
 
-from ivrsync.errors import UsageError
+from ivrsync.apply import Outcome, apply_plan, check_mass_change, check_plan_current
+from ivrsync.cli.options import config_dir_option, state_option
+from ivrsync.diff import compute_plan
+from ivrsync.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, ConfigError, UsageError
+from ivrsync.model import Plan, State
+from ivrsync.planfile import load_plan
+from ivrsync.render.apply_report import render_apply_summary, render_outcome_line
+from ivrsync.render.plan_text import render_plan_text
+from ivrsync.render.problems import render_problems
+from ivrsync.smartflo import (
+    DEFAULT_BASE_URL,
+    RetryPolicy,
+    check_base_url,
+    credentials_from_env,
+    open_client,
+)
+from ivrsync.state import StateStore
+from ivrsync.validate import load_config_dir
+
+CONFIRMATION = "Apply these changes to Smartflo? Only 'yes' is accepted"
 
 
 @click.command("apply")
-def command() -> None:
-    """Not implemented yet."""
-    raise UsageError("`ivrsync apply` is not implemented yet")
+@click.argument(
+    "plan_file",
+    required=False,
+    metavar="[PLANFILE]",
+    type=click.Path(dir_okay=False, path_type=str),
+)
+@config_dir_option
+@state_option
+@click.option(
+    "--base-url",
+    envvar="SMARTFLO_BASE_URL",
+    default=DEFAULT_BASE_URL,
+    show_default=True,
+    show_envvar=True,
+    metavar="URL",
+    help="The Smartflo API. Plain http:// only to loopback (the fake server).",
+)
+@click.option(
+    "--auto-approve",
+    is_flag=True,
+    help="Apply without asking (for CI). A PLANFILE is never asked about.",
+)
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    metavar="N",
+    help="PUT requests in flight at once (Smartflo's burst limit is small).",
+)
+@click.option("--fail-fast", is_flag=True, help="Stop sending after the first failed IVR.")
+@click.option(
+    "--allow-mass-change",
+    is_flag=True,
+    help="Proceed when more than 30% of the managed IVRs (10 or more) would change.",
+)
+@click.option(
+    "--target",
+    "targets",
+    type=click.IntRange(min=1),
+    multiple=True,
+    metavar="ID",
+    help="Apply only this IVR id (repeatable). Not with PLANFILE.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Timeout of each HTTP request.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 20),
+    default=4,
+    show_default=True,
+    metavar="N",
+    help="Retries of a request after a 429, 5xx, timeout or dropped connection.",
+)
+@click.option(
+    "--retry-delay",
+    type=click.FloatRange(min=0),
+    default=0.5,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest wait before the first retry (random, doubling per retry; a Retry-After wins).",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="List unchanged IVRs, the server's message per IVR, and every retry.",
+)
+def command(
+    plan_file: str | None,
+    config_dir: str,
+    state_path: str,
+    base_url: str,
+    auto_approve: bool,
+    parallelism: int,
+    fail_fast: bool,
+    allow_mass_change: bool,
+    targets: tuple[int, ...],
+    timeout: float,
+    retries: int,
+    retry_delay: float,
+    verbose: bool,
+) -> int:
+    """Apply the plan to Smartflo: PUT each changed IVR, record each success in the state.
+
+    Without PLANFILE, makes the plan from the configs (as `ivrsync plan` would), prints it and
+    asks for confirmation (`--auto-approve` skips the question; with no terminal it is
+    required). With PLANFILE (from `ivrsync plan --out`), applies exactly that plan without
+    asking, and refuses it if the state changed since it was made.
+
+    Credentials come from SMARTFLO_API_TOKEN, or SMARTFLO_EMAIL and SMARTFLO_PASSWORD. Exit 0
+    when everything applied, 1 otherwise, 130 on Ctrl-C. A rerun sends only what is pending.
+    """
+    if plan_file is not None and targets:
+        raise UsageError(
+            "--target cannot be used with a PLANFILE: the plan file already fixes what is applied",
+            hint="make a partial plan with `ivrsync plan --target ID --out FILE` instead",
+        )
+    url = check_base_url(base_url)
+    retry = RetryPolicy(attempts=retries + 1, base_delay=retry_delay)
+    store = StateStore(Path(state_path))
+    with store.lock(command=_command_line(plan_file)) as lock:
+        credentials = credentials_from_env(os.environ)
+        state = lock.state()
+        plan = (
+            _saved_plan(plan_file, state) if plan_file else _fresh_plan(config_dir, state, targets)
+        )
+        click.echo(render_plan_text(plan, color=_use_color(), verbose=verbose), nl=False)
+        if plan.is_empty:
+            return EXIT_OK
+        check_mass_change(plan, state, allow=allow_mass_change)
+        if plan_file is None and not auto_approve and not _confirmed():
+            click.echo("Apply cancelled; nothing was sent.", err=True)
+            return EXIT_ERROR
+        progress = _Progress(len(plan.changes), stream=sys.stderr, verbose=verbose)
+        with (
+            open_client(
+                base_url=url,
+                credentials=credentials,
+                timeout=timeout,
+                retry=retry,
+                max_connections=parallelism,
+            ) as client,
+            _retry_log(verbose),
+        ):
+            report = apply_plan(
+                plan,
+                writer=client,
+                lock=lock,
+                parallelism=parallelism,
+                fail_fast=fail_fast,
+                on_outcome=progress.show,
+                on_interrupt=progress.interrupted,
+            )
+        progress.close()
+    click.echo("\n" + render_apply_summary(report), nl=False)
+    if report.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+def _command_line(plan_file: str | None) -> str:
+    """What the lock file says this run is (shown to a second run that finds it locked)."""
+    return f"ivrsync apply {plan_file}" if plan_file else "ivrsync apply"
+
+
+def _fresh_plan(config_dir: str, state: State, targets: tuple[int, ...]) -> Plan:
+    """The plan from the configs against the locked state; ConfigError when they are invalid."""
+    config_set = load_config_dir(config_dir)
+    if config_set.problems:
+        click.echo(render_problems(config_set.problems, "text"), err=True, nl=False)
+    if not config_set.ok:
+        raise ConfigError(
+            "the IVR configs have errors, so nothing was planned or applied",
+            hint="fix the problems listed above (`ivrsync validate` lists them too)",
+        )
+    return compute_plan(config_set.configs, state, targets=targets or None)
+
+
+def _saved_plan(plan_file: str, state: State) -> Plan:
+    """The saved plan, refused (PlanFileError) unless it was made from exactly this state."""
+    plan = load_plan(Path(plan_file))
+    check_plan_current(plan, state)
+    return plan
+
+
+def _confirmed() -> bool:
+    """Ask the person at the terminal; refuse (UsageError) when there is nobody to ask."""
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "refusing to apply without confirmation: there is no terminal to ask on",
+            hint="pass --auto-approve (in CI), or apply a reviewed plan: "
+            "`ivrsync plan --out plan.json`, then `ivrsync apply plan.json`",
+        )
+    answer = click.prompt(CONFIRMATION, default="", show_default=False, err=True)
+    return bool(answer.strip() == "yes")
+
+
+def _use_color() -> bool:
+    """Colour only for a person at a terminal who did not opt out (https://no-color.org)."""
+    return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+
+@contextmanager
+def _retry_log(verbose: bool) -> Iterator[None]:
+    """With --verbose, the API client's log (each retry and why) goes to stderr for the run.
+
+    The client redacts secrets from everything it logs; httpx's own loggers stay silent.
+    """
+    if not verbose:
+        yield
+        return
+    logger = logging.getLogger("ivrsync")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
+class _Progress:
+    """Progress on stderr: a bar that redraws itself on a terminal, else one line per IVR.
+
+    Failures are printed in full in both modes. IVRs not attempted are left to the summary.
+    """
+
+    def __init__(self, total: int, *, stream: TextIO, verbose: bool) -> None:
+        self.total = total
+        self.stream = stream
+        self.verbose = verbose
+        self.terminal = stream.isatty()
+        self.done = 0
+        self.failed = 0
+        self.drawn = False
+
+    def show(self, outcome: Outcome) -> None:
+        if outcome.status == "not_attempted":
+            return
+        self.done += 1
+        self.failed += outcome.status in ("failed", "abandoned")
+        line = render_outcome_line(outcome, verbose=self.verbose)
+        if not self.terminal:
+            click.echo(line, file=self.stream)
+            return
+        if outcome.status != "applied" or self.verbose:
+            self._clear()
+            click.echo(line, file=self.stream)
+        self._draw()
+
+    def interrupted(self, in_flight: int) -> None:
+        self._clear()
+        noun = "request" if in_flight == 1 else "requests"
+        click.echo(
+            f"Interrupted: waiting for {in_flight} {noun} in flight to finish "
+            "(Ctrl-C again to abandon them).",
+            file=self.stream,
+        )
+
+    def close(self) -> None:
+        if self.drawn:
+            click.echo("", file=self.stream)
+            self.drawn = False
+
+    def _draw(self) -> None:
+        width = 30
+        filled = width * self.done // max(self.total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        failed = f", {self.failed} failed" if self.failed else ""
+        self.stream.write(f"\rApplying [{bar}] {self.done}/{self.total}{failed}")
+        self.stream.flush()
+        self.drawn = True
+
+    def _clear(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.drawn = False

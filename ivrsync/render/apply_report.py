@@ -1,0 +1,108 @@
+"""What `ivrsync apply` did, as text: one line per IVR for logs, and the closing summary.
+
+applied 349 "Support IVR"
+failed 350 "Sales IVR": the server refused it (HTTP 400: The given data was invalid.)
+
+Apply finished with failures: 1 applied, 1 failed, 0 not attempted, 0 forgotten.
+Failed (1):
+  350 "Sales IVR": the server refused it (HTTP 400: The given data was invalid.)
+    hint: fix what the server's message names, then run again
+Nothing is lost: what failed or was not attempted is still pending, so the next
+`ivrsync plan` / `ivrsync apply` shows only those IVRs.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ivrsync.apply import ApplyReport, Outcome, OutcomeStatus
+
+_LABELS: dict[OutcomeStatus, str] = {
+    "applied": "applied",
+    "failed": "failed",
+    "not_attempted": "not attempted",
+    "forgotten": "forgotten",
+    "abandoned": "abandoned",
+}
+
+PENDING_NOTE = (
+    "Nothing is lost: what failed or was not attempted is still pending, so the next\n"
+    "`ivrsync plan` / `ivrsync apply` shows only those IVRs."
+)
+
+
+def ivr_name(outcome: Outcome) -> str:
+    """`349 "Support IVR"`: the id first, so logs sort and grep well."""
+    return f"{outcome.id} {json.dumps(outcome.name, ensure_ascii=False)}"
+
+
+def reason(outcome: Outcome) -> str:
+    """The outcome's message without the `IVR <id>: ` prefix the API client puts on errors."""
+    prefix = f"IVR {outcome.id}: "
+    message = outcome.message
+    return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+def render_outcome_line(outcome: Outcome, *, verbose: bool = False) -> str:
+    """One line (no newline) for one IVR: `applied 349 "Support IVR"`, `failed 350 ...: why`.
+
+    Failures and abandoned requests always carry their reason; with `verbose`, every line does
+    (the server's message for an applied IVR).
+    """
+    line = f"{_LABELS[outcome.status]} {ivr_name(outcome)}"
+    if outcome.status in ("failed", "abandoned") or (verbose and outcome.message):
+        line += f": {reason(outcome)}"
+    return line
+
+
+def counts_line(report: ApplyReport) -> str:
+    """`3 applied, 1 failed, 0 not attempted, 2 forgotten` (abandoned only when there are any)."""
+    parts = [
+        f"{len(report.applied)} applied",
+        f"{len(report.failed)} failed",
+        f"{len(report.not_attempted)} not attempted",
+        f"{len(report.forgotten)} forgotten",
+    ]
+    if report.abandoned:
+        parts.append(f"{len(report.abandoned)} abandoned in flight")
+    return ", ".join(parts)
+
+
+def render_apply_summary(report: ApplyReport) -> str:
+    """The closing summary, ending in a newline.
+
+    A headline with the counts; then every failed and abandoned IVR with its reason and hint,
+    and every IVR not attempted; then, unless everything applied, the note that a rerun sends
+    only what is still pending.
+    """
+    if report.interrupted:
+        headline = "Apply interrupted (Ctrl-C)"
+    elif report.stop_reason is not None:
+        headline = "Apply stopped early"
+    elif report.ok:
+        headline = "Apply complete"
+    else:
+        headline = "Apply finished with failures"
+    lines = [f"{headline}: {counts_line(report)}."]
+    if report.stop_reason is not None:
+        lines.append(f"Stopped because: {report.stop_reason}")
+        if report.stop_hint:
+            lines.append(f"  hint: {report.stop_hint}")
+    sections: tuple[tuple[OutcomeStatus, str], ...] = (
+        ("failed", "Failed"),
+        ("abandoned", "Abandoned in flight"),
+    )
+    for status, title in sections:
+        outcomes = report.with_status(status)
+        if outcomes:
+            lines.append(f"{title} ({len(outcomes)}):")
+            for outcome in outcomes:
+                lines.append(f"  {ivr_name(outcome)}: {reason(outcome)}")
+                if outcome.hint:
+                    lines.append(f"    hint: {outcome.hint}")
+    if report.not_attempted:
+        lines.append(f"Not attempted ({len(report.not_attempted)}):")
+        lines += [f"  {ivr_name(o)}" for o in report.not_attempted]
+    if not report.ok:
+        lines.append(PENDING_NOTE)
+    return "\n".join(lines) + "\n"
