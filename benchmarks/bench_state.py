@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import tempfile
 import threading
 import time
@@ -82,6 +83,7 @@ def bench_group_commit(folder: Path, threads: int, records: int) -> float:
 
 def bench_naive(folder: Path, threads: int, records: int) -> float:
     """Each record appended and fdatasynced under one lock: fsyncs serialise."""
+    folder.mkdir(parents=True)
     path = folder / "naive.journal"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     mutex = threading.Lock()
@@ -127,20 +129,25 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--ivrs", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5, help="rounds; medians are printed")
     parser.add_argument("--dir", type=Path, default=Path.cwd(), help="where to write (a real disk)")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="bench-state-", dir=args.dir))
     try:
         n, t = args.records, args.threads
-        group = bench_group_commit(folder, t, n)
-        single = bench_group_commit(folder / "one", 1, n)
-        naive = bench_naive(folder, t, n)
+        # Interleaved repetitions, median of each: disk sync times are noisy, especially on VMs.
+        groups, singles, naives = [], [], []
+        for round_ in range(args.repeat):
+            groups.append(bench_group_commit(folder / f"g{round_}", t, n))
+            singles.append(bench_group_commit(folder / f"s{round_}", 1, n))
+            naives.append(bench_naive(folder / f"n{round_}", t, n))
+        group, single, naive = (statistics.median(x) for x in (groups, singles, naives))
         large = bench_large(folder, t, n, args.ivrs)
     finally:
         shutil.rmtree(folder)
 
-    print(f"durable records: {n} from {t} threads, on {args.dir}")
+    print(f"durable records: {n} from {t} threads, on {args.dir}, median of {args.repeat} rounds")
     print(f"  group commit ({t} threads):   {group:7.3f} s  {n / group:9.0f} records/s")
     print(f"  group commit (1 thread):    {single:7.3f} s  {n / single:9.0f} records/s")
     print(f"  naive fsync per record ({t}): {naive:7.3f} s  {n / naive:9.0f} records/s")
