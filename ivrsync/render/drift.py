@@ -49,11 +49,14 @@ def render_drift_text(report: DriftReport) -> str:
 
 
 def summary_line(report: DriftReport) -> str:
-    """`Drift: 1 IVR changed in the portal, 0 missing, 29 in sync; 2 live IVRs not managed.`"""
+    """`Drift: 1 IVR changed in the portal, 0 missing, 29 in sync; 2 live IVRs not managed.`
+
+    Without drift: `No drift: 30 managed IVRs in sync with the state; 0 live IVRs not managed.`
+    """
     unmanaged = len(report.unmanaged)
     tail = f"{_count(unmanaged, 'live IVR')} not managed."
     if not report.has_drift:
-        return f"No drift: {_count(report.in_sync, 'managed IVR')} match the state; {tail}"
+        return f"No drift: {_count(report.in_sync, 'managed IVR')} in sync with the state; {tail}"
     return (
         f"Drift: {_count(len(report.drifted), 'IVR')} changed in the portal, "
         f"{len(report.missing)} missing, {report.in_sync} in sync; {tail}"
