@@ -1,0 +1,80 @@
+"""fetch_live: one list call, each item mapped by readshape, keyed by id."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ivrsync.errors import ApiError
+from ivrsync.live import fetch_live
+
+SAMPLE = Path(__file__).parent / "data" / "live" / "ivrs-list.json"
+
+
+class Lister:
+    """A client that answers `list_ivrs` with fixed items and counts the calls."""
+
+    def __init__(self, items: list[dict[str, Any]]) -> None:
+        self.items = items
+        self.calls = 0
+
+    def list_ivrs(self) -> list[dict[str, Any]]:
+        self.calls += 1
+        return copy.deepcopy(self.items)
+
+
+def sample_item(**changes: Any) -> dict[str, Any]:
+    (item,) = json.loads(SAMPLE.read_text(encoding="utf-8"))["ivrs"]
+    item.update(changes)
+    return dict(item)
+
+
+def test_the_documented_sample_maps_to_the_put_body() -> None:
+    client = Lister([sample_item()])
+
+    live = fetch_live(client)
+
+    assert client.calls == 1
+    assert list(live) == [7926]
+    assert live[7926].body == {
+        "name": "Welcome IVR",
+        "description": "Welcome IVR",
+        "recording": "recording|19549",
+        "timeout": 30,
+        "incorrect_count": 1,
+        "invalid_recording": "recording|244",
+        "invalid_destination": "extension|050109590001",
+        "timeout_retry_recording": "recording|245",
+        "timeout_recording": "recording|245",
+        "timeout_destination": "extension|050109590001",
+        "timeout_tries": 1,
+        "recording_invalid": "recording|244",
+        "option": ["1"],
+        "destination": ["ringgroup|17839"],
+    }
+    assert live[7926].warnings == ()
+
+
+def test_ids_as_strings_are_keyed_as_integers() -> None:
+    live = fetch_live(Lister([sample_item(id="7926"), sample_item(id=12, name="Other")]))
+
+    assert {ivr_id: ivr.name for ivr_id, ivr in live.items()} == {7926: "Welcome IVR", 12: "Other"}
+
+
+def test_an_id_listed_twice_is_an_error_naming_it() -> None:
+    client = Lister([sample_item(), sample_item(id="7926", name="Copy")])
+
+    with pytest.raises(ApiError, match=r"lists IVR 7926 twice \('Welcome IVR' and 'Copy'\)"):
+        fetch_live(client)
+
+
+def test_an_unmappable_item_is_an_api_error() -> None:
+    item = sample_item()
+    del item["timeout"]
+
+    with pytest.raises(ApiError, match="IVR 7926, field 'timeout'"):
+        fetch_live(Lister([item]))
