@@ -166,8 +166,9 @@ class FakeSmartflo:
         server.fake = self
         self._stopping.clear()
         self._server = server
+        # A short poll interval makes stop() quick: shutdown() waits for the loop to notice.
         self._thread = threading.Thread(
-            target=server.serve_forever, name="fake-smartflo", daemon=True
+            target=server.serve_forever, args=(0.05,), name="fake-smartflo", daemon=True
         )
         self._thread.start()
 
@@ -493,10 +494,11 @@ class _Server(ThreadingHTTPServer):
     fake: FakeSmartflo
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        super().__init__(address, handler)
+        # Set before binding: a failed bind calls server_close(), which reads them.
         self._connections: set[socket.socket] = set()
         self._handler_threads: set[threading.Thread] = set()
         self._tracking = threading.Lock()
+        super().__init__(address, handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         thread = threading.Thread(
@@ -536,6 +538,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: one connection serves many requests
+    # Headers and body go out in two writes; with Nagle's algorithm and the client's delayed
+    # ACKs, every answer would wait ~40 ms, swamping the configured latency in benchmarks.
+    disable_nagle_algorithm = True
     server: _Server
     server_version = "FakeSmartflo/1"
 
