@@ -1,0 +1,193 @@
+"""`ivrsync import` end to end: the real CLI against the fake Smartflo server over loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ivrsync.body import body_from_document
+from ivrsync.fake_smartflo import FakeSmartflo
+from ivrsync.readshape import live_ivr_from_read_shape, read_shape_from_body
+from ivrsync.state import StateStore
+from tests.conftest import RunCli, ivr_document
+
+SAMPLE = Path(__file__).parent / "data" / "live" / "ivrs-list.json"
+TOKEN = "tok-import-5f1e9c"
+
+#: Names of the generated IVRs: plain, clashing, with slashes, accents, non-Latin text.
+NAMES = ["Sales", "Support", "Support", "Sales / Returns", "Café Niño", "सहायता", "../etc"]
+
+
+def generated_ivrs(count: int = 30) -> list[dict[str, Any]]:
+    """`count` IVRs in the read shape, ids 1001.., with varied names and menus."""
+    items = []
+    for n in range(count):
+        ivr_id = 1001 + n
+        document = ivr_document(
+            ivr_id,
+            name=f"{NAMES[n % len(NAMES)]}{'' if n < len(NAMES) else f' {n}'}",
+            timeout=10 + n,
+            menu=[
+                {"option": "1", "destination": f"extension|0504753{n:04d}"},
+                {"option": str(n % 8 + 2), "destination": "ringgroup|17839"},
+                {"option": "#", "destination": "hangup|1"},
+            ],
+        )
+        items.append(read_shape_from_body(ivr_id, body_from_document(document)))
+    return items
+
+
+def seed() -> list[dict[str, Any]]:
+    sample: list[dict[str, Any]] = json.loads(SAMPLE.read_text(encoding="utf-8"))["ivrs"]
+    return [*sample, *generated_ivrs()]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSmartflo]:
+    with FakeSmartflo(ivrs=seed(), token=TOKEN) as server:
+        yield server
+
+
+def env_for(fake: FakeSmartflo) -> dict[str, str]:
+    return {"SMARTFLO_API_TOKEN": TOKEN, "SMARTFLO_BASE_URL": fake.url}
+
+
+def live_bodies(fake: FakeSmartflo) -> dict[int, Any]:
+    return {ivr.id: ivr.body for ivr in (live_ivr_from_read_shape(i) for i in fake.live_ivrs())}
+
+
+def test_import_writes_valid_files_the_state_matches_the_server_and_plan_is_empty(
+    run_cli: RunCli, project: Path, fake: FakeSmartflo
+) -> None:
+    env = env_for(fake)
+
+    result = run_cli("import", env=env)
+
+    assert result.exit_code == 0, result.stderr
+    # Two live IVRs share a name: valid, but the validator's warning is worth passing on.
+    assert result.stderr == (
+        "ivr-configs/support-1002.yaml:3:7: warning: name: the name 'Support' is also used by "
+        "ivr-configs/support-1003.yaml (hint: give each IVR its own name so people can tell "
+        "them apart)\n"
+        "ivr-configs/support-1003.yaml:3:7: warning: name: the name 'Support' is also used by "
+        "ivr-configs/support-1002.yaml (hint: give each IVR its own name so people can tell "
+        "them apart)\n"
+        "0 errors, 2 warnings\n"
+    )
+    written = sorted(p.relative_to(project).as_posix() for p in project.glob("ivr-configs/*"))
+    assert len(written) == 31
+    assert "ivr-configs/welcome-ivr.yaml" in written
+    assert "ivr-configs/support-1002.yaml" in written  # "Support" twice: the id is added
+    assert "ivr-configs/sales-returns.yaml" in written  # the slash made safe
+    assert "ivr-configs/cafe-nino.yaml" in written
+    assert "ivr-configs/ivr-1006.yaml" in written  # nothing usable left of the name
+    assert result.stdout.splitlines()[0] == ('Wrote ivr-configs/sales.yaml (IVR 1001 "Sales")')
+    assert result.stdout.endswith(
+        "Imported 31 IVRs; recorded in .ivrsync/state.json as last applied.\n"
+    )
+    assert fake.puts() == []
+
+    validate = run_cli("validate", env=env)
+    assert validate.exit_code == 0, validate.stdout
+
+    state = StateStore(project / ".ivrsync" / "state.json").load()
+    assert {i: e.body for i, e in state.entries.items()} == live_bodies(fake)
+    assert state.entries[7926].source == "ivr-configs/welcome-ivr.yaml"
+
+    plan = run_cli("plan", "--detailed-exitcode", env=env)
+    assert plan.exit_code == 0, plan.stdout + plan.stderr
+    assert plan.stdout == "No changes. 31 IVRs unchanged; the configs match the state.\n"
+
+    for output in (result, validate, plan):
+        assert TOKEN not in output.stdout + output.stderr
+
+
+def test_a_second_import_refuses_to_overwrite_and_force_rewrites(
+    run_cli: RunCli, project: Path, fake: FakeSmartflo
+) -> None:
+    env = env_for(fake)
+    assert run_cli("import", "--id", "7926", "--id", "1001", env=env).exit_code == 0
+    welcome = project / "ivr-configs" / "welcome-ivr.yaml"
+    welcome.write_text(welcome.read_text(encoding="utf-8") + "# my note\n", encoding="utf-8")
+    state_before = (project / ".ivrsync" / "state.json").read_bytes()
+
+    refused = run_cli("import", env=env)
+
+    assert refused.exit_code == 1
+    assert refused.stdout == ""
+    assert refused.stderr == (
+        "error: import would overwrite 2 existing file(s): ivr-configs/sales.yaml, "
+        "ivr-configs/welcome-ivr.yaml\n"
+        "hint: commit or move them first, import other IVRs with --id, or pass --force\n"
+    )
+    assert welcome.read_text(encoding="utf-8").endswith("# my note\n")
+    assert (project / ".ivrsync" / "state.json").read_bytes() == state_before
+    assert len(list(project.glob("ivr-configs/*"))) == 2
+
+    forced = run_cli("import", "--force", env=env)
+
+    assert forced.exit_code == 0, forced.stderr
+    assert not welcome.read_text(encoding="utf-8").endswith("# my note\n")
+    assert len(list(project.glob("ivr-configs/*"))) == 31
+    assert run_cli("plan", "--detailed-exitcode", env=env).exit_code == 0
+
+
+def test_an_unknown_id_is_an_error_naming_it_and_nothing_is_written(
+    run_cli: RunCli, project: Path, fake: FakeSmartflo
+) -> None:
+    result = run_cli("import", "--id", "7926", "--id", "4242", env=env_for(fake))
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "error: --id 4242: no IVR with this id in the Smartflo account\n"
+    )
+    assert not (project / "ivr-configs").exists()
+    assert not (project / ".ivrsync").exists()
+
+
+def test_webhooks_set_in_the_portal_are_warned_about(
+    run_cli: RunCli, project: Path, fake: FakeSmartflo
+) -> None:
+    menu = fake.live_ivrs()[-1]["ivr_menu"]  # IVR 7926, the sample
+    menu[0]["webhook_id"] = "88"
+    fake.edit_ivr(7926, ivr_menu=menu)
+
+    result = run_cli("import", "--id", "7926", env=env_for(fake))
+
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "warning: IVR 7926 (Welcome IVR), option 1: webhook_id 88 is set in the portal but the "
+        "PUT body cannot carry it; a full PUT may clear it\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "error: no Smartflo credentials"),
+        ({"SMARTFLO_API_TOKEN": TOKEN, "SMARTFLO_BASE_URL": "http://example.com"}, "error: "),
+    ],
+    ids=["no-credentials", "plain-http-off-loopback"],
+)
+def test_bad_setup_fails_before_any_request(
+    run_cli: RunCli, project: Path, fake: FakeSmartflo, env: dict[str, str], message: str
+) -> None:
+    full_env = {"SMARTFLO_BASE_URL": fake.url, **env}
+
+    result = run_cli("import", env=full_env)
+
+    assert result.exit_code == 1
+    assert result.stderr.lower().startswith(message.lower())
+    assert fake.requests == []
+    assert TOKEN not in result.stdout + result.stderr
+    assert not (project / "ivr-configs").exists()
