@@ -411,10 +411,16 @@ class StateStore:
         return StateView(_replayed(base, journal.records), len(journal.records))
 
     def _read_base(self) -> State:
+        return self._read_base_stamped()[0]
+
+    def _read_base_stamped(self) -> tuple[State, _Stamp | None]:
+        """The state file alone, and the stamp of the file read (None when there is none)."""
         try:
-            data = self.path.read_bytes()
+            with self.path.open("rb") as handle:
+                stamp = _stamp_of(os.fstat(handle.fileno()))
+                data = handle.read()
         except FileNotFoundError:
-            return State(lineage=None, serial=0, entries={})
+            return State(lineage=None, serial=0, entries={}), None
         except OSError as exc:
             raise StateError(
                 f"cannot read the state file {self.path}: {exc.strerror or exc}",
@@ -430,7 +436,7 @@ class StateStore:
                 f"it is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
             ) from None
         try:
-            return _parse_state(document)
+            return _parse_state(document), stamp
         except _Newer as exc:
             raise StateError(
                 f"the state file {self.path} was written by a newer ivrsync (format version "
@@ -517,20 +523,29 @@ class StateStore:
         )
         try:
             data = json.dumps(holder.__dict__, sort_keys=True).encode("utf-8") + b"\n"
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, data, 0)
-            os.fsync(fd)
-            base = self._read_base()
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, data, 0)
+                os.fsync(fd)
+            except OSError as exc:
+                raise StateError(f"cannot write the state lock {self.lock_path}: {exc}") from exc
+            base, stamp = self._read_base_stamped()
             journal = self._read_journal(base)
-            if journal is None or not journal.records:
-                # An empty, header-only or already merged journal: redundant, and we hold the lock.
-                journal = None
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(self.journal_path)
-            elif journal.valid_length < journal.total_length:
-                # Cut a torn last line so that our appends do not land behind it.
-                os.truncate(self.journal_path, journal.valid_length)
-            return StateLock(self, fd, holder, base, journal)
+            try:
+                if journal is None or not journal.records:
+                    # An empty, header-only or already merged journal: redundant; we hold the lock.
+                    journal = None
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(self.journal_path)
+                elif journal.valid_length < journal.total_length:
+                    # Cut a torn last line so that our appends do not land behind it.
+                    os.truncate(self.journal_path, journal.valid_length)
+                return StateLock(self, fd, holder, base, journal, stamp)
+            except OSError as exc:
+                raise StateError(
+                    f"cannot open the state journal {self.journal_path}: {exc.strerror or exc}",
+                    hint="check the folder's permissions",
+                ) from exc
         except BaseException:
             self._release(fd)
             raise
@@ -653,6 +668,21 @@ class StateStore:
             os.close(fd)
 
 
+#: What identifies one version of the state file: inode, modification time, size.
+_Stamp = tuple[int, int, int]
+
+
+def _stamp_of(stat: os.stat_result) -> _Stamp:
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def _current_stamp(path: Path) -> _Stamp | None:
+    try:
+        return _stamp_of(os.stat(path))
+    except FileNotFoundError:
+        return None
+
+
 def _names_inode(path: Path, fd: int) -> bool:
     """Whether `path` still names the file open as `fd` (it may have been removed or replaced)."""
     try:
@@ -729,11 +759,13 @@ class StateLock:
         holder: LockHolder,
         base: State,
         journal: _Journal | None,
+        stamp: _Stamp | None,
     ) -> None:
         self.store = store
         self.holder = holder
         self._lock_fd: int | None = fd
         self._base = base
+        self._stamp = stamp  # the state file as read; commit refuses to overwrite another one
         self._entries: dict[int, StateEntry] = dict(base.entries)
         self._records = 0  # records since `_base`, in the journal
         self._journal_fd: int | None = None
@@ -899,8 +931,22 @@ class StateLock:
                 return state
             if state.lineage is None:
                 state = State(str(uuid.uuid4()), state.serial, state.entries)
+            if _current_stamp(self.store.path) != self._stamp:
+                # Another program (e.g. `git pull`) replaced the file during this run: writing
+                # ours would silently drop its content. The journal keeps this run's records.
+                raise StateError(
+                    f"the state file {self.store.path} was changed by another program while this "
+                    "run held its lock (e.g. by `git pull`); it was not overwritten",
+                    hint=(
+                        f"this run's {self._records} change(s) are kept in "
+                        f"{self.store.journal_path}; restore the state file this run started "
+                        "from and rerun `ivrsync apply` to merge them, or move the journal away "
+                        "to discard them (the next plan then shows those IVRs as changes again)"
+                    ),
+                )
             try:
                 write_atomically(self.store.path, render_state_document(state).encode("utf-8"))
+                self._stamp = _current_stamp(self.store.path)
                 self._drop_journal()
             except OSError as exc:
                 raise StateError(

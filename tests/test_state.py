@@ -714,3 +714,23 @@ def test_a_forcibly_unlocked_run_does_not_remove_the_next_runs_lock(store: State
     assert store.lock_holder() == second.holder
     second.close()
     assert not store.lock_path.exists()
+
+
+def test_commit_never_overwrites_a_state_file_replaced_during_the_run(store: StateStore) -> None:
+    write_state(store.path, entry_of(1), serial=3)
+    lock = store.lock(command="ivrsync apply")
+    lock.record_applied(entry_of(2))
+    pulled = write_state(store.path, entry_of(1), entry_of(9), serial=8)  # e.g. `git pull`
+
+    with pytest.raises(StateError) as raised:
+        lock.close()
+
+    assert raised.value.message == (
+        f"the state file {store.path} was changed by another program while this run held its "
+        "lock (e.g. by `git pull`); it was not overwritten"
+    )
+    assert f"1 change(s) are kept in {store.journal_path}" in raised.value.hint
+    assert store.path.read_bytes() == pulled
+    assert not store.lock_path.exists()
+    with pytest.raises(StateError, match="belongs to another state file"):
+        store.load()
