@@ -1,0 +1,145 @@
+"""`ivrsync drift` end to end: import, edit IVRs "in the portal", report exactly those edits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ivrsync.fake_smartflo import FakeSmartflo
+from tests.conftest import RunCli
+from tests.test_cli_import import TOKEN, env_for, seed
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def fake(run_cli: RunCli, project: Path) -> Iterator[FakeSmartflo]:
+    """A fake account of 31 IVRs, all imported (so all managed)."""
+    with FakeSmartflo(ivrs=seed(), token=TOKEN) as server:
+        assert run_cli("import", env=env_for(server)).exit_code == 0
+        yield server
+
+
+def edit_two_ivrs(fake: FakeSmartflo) -> None:
+    """A timeout on the sample IVR; a description and menu key 1 on a generated one."""
+    fake.edit_ivr(7926, timeout=45)
+    menu = next(i for i in fake.live_ivrs() if i["id"] == 1005)["ivr_menu"]
+    menu[0].update(destination_type="department", destination_id="11")
+    fake.edit_ivr(1005, description="Edited in the portal", ivr_menu=menu)
+
+
+STATE = Path(".ivrsync/state.json")
+
+
+def test_drift_reports_exactly_the_portal_edits_and_leaves_the_state_alone(
+    run_cli: RunCli, project: Path, fake: FakeSmartflo
+) -> None:
+    state_before = STATE.read_bytes()
+    edit_two_ivrs(fake)
+
+    result = run_cli("drift", "--detailed-exitcode", env=env_for(fake))
+
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == ""
+    assert result.stdout == (
+        '~ IVR 1005 "Café Niño" (ivr-configs/cafe-nino.yaml) was changed in the portal\n'
+        "    ~ description: IVR for the support team -> Edited in the portal\n"
+        "    ~ option 1: extension|05047530004 -> department|11\n"
+        '~ IVR 7926 "Welcome IVR" (ivr-configs/welcome-ivr.yaml) was changed in the portal\n'
+        "    ~ timeout: 30 -> 45\n"
+        "\n"
+        "Drift: 2 IVRs changed in the portal, 0 missing, 29 in sync; 0 live IVRs not managed.\n"
+    )
+    assert STATE.read_bytes() == state_before
+    assert sorted(p.name for p in STATE.parent.iterdir()) == ["state.json"]  # no lock, no journal
+    assert fake.puts() == []
+    assert TOKEN not in result.stdout + result.stderr
+
+
+def test_drift_as_json_gives_the_live_values(
+    run_cli: RunCli, project: Path, fake: FakeSmartflo
+) -> None:
+    edit_two_ivrs(fake)
+
+    result = run_cli("drift", "--format", "json", env=env_for(fake))
+
+    assert result.exit_code == 0  # without --detailed-exitcode, drift is not a failure
+    document = json.loads(result.stdout)
+    assert document["summary"] == {
+        "managed": 31,
+        "drifted": 2,
+        "missing": 0,
+        "in_sync": 29,
+        "unmanaged": 0,
+    }
+    assert {d["id"]: d["fields"] for d in document["drifted"]} == {
+        1005: [
+            {
+                "field": "description",
+                "state": "IVR for the support team",
+                "live": "Edited in the portal",
+            },
+            {"field": "menu.1", "state": "extension|05047530004", "live": "department|11"},
+        ],
+        7926: [{"field": "timeout", "state": 30, "live": 45}],
+    }
+
+
+def test_drift_as_markdown_carries_the_marker(
+    run_cli: RunCli, project: Path, fake: FakeSmartflo
+) -> None:
+    edit_two_ivrs(fake)
+
+    result = run_cli("drift", "--format", "markdown", env=env_for(fake))
+
+    assert result.exit_code == 0
+    assert result.stdout.startswith("<!-- ivrsync-drift -->\n## ivrsync drift\n")
+    assert result.stdout.count("<details>") == 2
+
+
+def test_no_drift_exits_0_even_with_detailed_exitcode(
+    run_cli: RunCli, project: Path, fake: FakeSmartflo
+) -> None:
+    result = run_cli("drift", "--detailed-exitcode", env=env_for(fake))
+
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "No drift: 31 managed IVRs in sync with the state; 0 live IVRs not managed.\n",
+    )
+
+
+def test_unmanaged_and_missing_ivrs(run_cli: RunCli, project: Path) -> None:
+    items = seed()
+    with FakeSmartflo(ivrs=items[:3], token=TOKEN) as first:
+        assert run_cli("import", "--id", "7926", "--id", "1001", env=env_for(first)).exit_code == 0
+    with FakeSmartflo(ivrs=[items[0], items[2]], token=TOKEN) as later:  # 1001 deleted
+        result = run_cli("drift", "--detailed-exitcode", env=env_for(later))
+
+    assert result.exit_code == 2
+    assert result.stdout == (
+        '- IVR 1001 "Sales" (ivr-configs/sales.yaml) no longer exists in Smartflo\n'
+        '? IVR 1002 "Support" is not managed by ivrsync\n'
+        "\n"
+        "Drift: 0 IVRs changed in the portal, 1 missing, 1 in sync; 1 live IVR not managed.\n"
+    )
+
+
+def test_a_corrupt_state_is_an_error_before_any_request(
+    run_cli: RunCli, project: Path, fake: FakeSmartflo
+) -> None:
+    STATE.write_text("{not json", encoding="utf-8")
+    fake.reset_requests()
+
+    result = run_cli("drift", env=env_for(fake))
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ")
+    assert fake.requests == []
+    assert STATE.read_text(encoding="utf-8") == "{not json"
