@@ -734,3 +734,17 @@ def test_commit_never_overwrites_a_state_file_replaced_during_the_run(store: Sta
     assert not store.lock_path.exists()
     with pytest.raises(StateError, match="belongs to another state file"):
         store.load()
+
+
+def test_recording_goes_on_after_a_commit_in_the_middle_of_a_run(store: StateStore) -> None:
+    with store.lock(command="ivrsync apply") as lock:
+        lock.record_applied(entry_of(1))
+        first = lock.commit()
+        assert not store.journal_path.exists()
+        lock.record_applied(entry_of(2))
+        assert store.load() == State(first.lineage, 2, {1: entry_of(1), 2: entry_of(2)})
+    lock.close()  # idempotent
+
+    assert first.serial == 1
+    assert store.load() == State(first.lineage, 2, {1: entry_of(1), 2: entry_of(2)})
+    assert files_in(store.path.parent) == ["state.json"]
