@@ -396,6 +396,7 @@ def test_commit_state_pushes_a_bot_commit_marked_skip_ci(
 ) -> None:
     origin, clone = origin_and_clone
     (clone / ".ivrsync" / "state.json").write_text('{"serial": 2}\n', encoding="utf-8")
+    (clone / ".ivrsync" / "state.json.lock").write_text('{"pid": 1}\n', encoding="utf-8")
 
     result = commit_state(clone, ".ivrsync", "main")
 

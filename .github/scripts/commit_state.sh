@@ -7,7 +7,7 @@
 # The commit is by github-actions[bot] (override with GIT_AUTHOR_NAME / GIT_AUTHOR_EMAIL) and its
 # message carries `[skip ci]`, so it starts no workflow. It commits every change under STATE_DIR:
 # the state file, and a journal left by an interrupted apply (acknowledged updates not yet merged
-# into the state; the next ivrsync run replays it). The lock file is ignored by .gitignore.
+# into the state; the next ivrsync run replays it), never the lock file.
 #
 # If the push still fails after COMMIT_STATE_ATTEMPTS tries (default 5), or the rebase conflicts
 # (someone edited the state file by hand), the commit is pushed to a rescue branch
@@ -30,7 +30,9 @@ export GIT_AUTHOR_EMAIL="${GIT_AUTHOR_EMAIL:-41898282+github-actions[bot]@users.
 export GIT_COMMITTER_NAME="${GIT_COMMITTER_NAME:-$GIT_AUTHOR_NAME}"
 export GIT_COMMITTER_EMAIL="${GIT_COMMITTER_EMAIL:-$GIT_AUTHOR_EMAIL}"
 
-git add -A -- "$state_dir"
+# Never a lock file, even where .gitignore does not say so: a lock committed by a killed run would
+# block every later apply.
+git add -A -- "$state_dir" ":(exclude)$state_dir/*.lock"
 if git diff --cached --quiet -- "$state_dir"; then
     echo "commit_state: $state_dir unchanged; nothing to commit"
     exit 0
