@@ -48,6 +48,12 @@ class ScriptedFault:
     method: Method = "PUT"
     ivr_id: int | None = None
 
+    def __post_init__(self) -> None:
+        _check_kind(self.kind)
+        _check_method(self.method)
+        if self.count < 1:
+            raise UsageError(f"a scripted fault's count must be at least 1, got {self.count}")
+
 
 @dataclass(frozen=True)
 class FaultConfig:
@@ -75,14 +81,10 @@ class FaultConfig:
             raise UsageError(f"fault rate must be between 0 and 1, got {self.rate}")
         if self.rate > 0 and not self.kinds:
             raise UsageError("a fault rate needs at least one fault kind")
-        for kind in (*self.kinds, *(entry.kind for entry in self.script)):
-            if kind not in FAULT_KINDS:
-                raise UsageError(
-                    f"unknown fault kind {kind!r}", hint=f"known kinds: {', '.join(FAULT_KINDS)}"
-                )
-        for method in (*self.methods, *(entry.method for entry in self.script)):
-            if method not in METHODS:
-                raise UsageError(f"faults apply to GET or PUT, not {method!r}")
+        for kind in self.kinds:
+            _check_kind(kind)
+        for method in self.methods:
+            _check_method(method)
         if self.retry_after < 0 or self.timeout_delay < 0:
             raise UsageError("retry_after and timeout_delay must not be negative")
 
@@ -123,6 +125,18 @@ class FaultConfig:
         data["methods"] = list(self.methods)
         data["script"] = [asdict(entry) for entry in self.script]
         return data
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in FAULT_KINDS:
+        raise UsageError(
+            f"unknown fault kind {kind!r}", hint=f"known kinds: {', '.join(FAULT_KINDS)}"
+        )
+
+
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise UsageError(f"faults apply to GET or PUT, not {method!r}")
 
 
 def _number(name: str, value: object, kind: type[int] | type[float]) -> Any:

@@ -144,6 +144,8 @@ class FakeSmartflo:
         self._picker = FaultPicker(faults or FaultConfig())
         self._requested_port = port
         self._requests: list[RecordedRequest] = []
+        # PUTs kept apart too: tests poll puts() while an apply runs, so it must stay cheap.
+        self._puts: list[RecordedRequest] = []
         self._in_flight = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -216,11 +218,13 @@ class FakeSmartflo:
 
     def puts(self) -> list[RecordedRequest]:
         """The `PUT /v1/ivr/{id}` requests so far, accepted or not."""
-        return [r for r in self.requests if r.method == "PUT" and r.ivr_id is not None]
+        with self._lock:
+            return list(self._puts)
 
     def reset_requests(self) -> None:
         with self._lock:
             self._requests.clear()
+            self._puts.clear()
 
     def live_ivrs(self) -> list[dict[str, Any]]:
         """The account's IVRs in the read shape of `GET /v1/ivrs`, sorted by id (copies)."""
@@ -264,11 +268,14 @@ class FakeSmartflo:
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self._requests.append(request)
+            if request.method == "PUT" and request.ivr_id is not None:
+                self._puts.append(request)
 
-    def _pick_fault(self, method: str, ivr_id: int | None) -> FaultKind | None:
+    def _pick_fault(self, method: str, ivr_id: int | None) -> tuple[FaultKind | None, FaultConfig]:
+        """The fault for a request, with the config that chose it (set_faults may race)."""
         with self._lock:
             picker = self._picker
-        return picker.pick(method, ivr_id)
+        return picker.pick(method, ivr_id), picker.config
 
     def _handle_api(
         self, method: str, path: str, authorization: str | None, raw: bytes | None
@@ -278,12 +285,13 @@ class FakeSmartflo:
         try:
             body, is_json = _parse_json(raw)
             fault: FaultKind | None = None
+            config = self.faults
             if self.latency:
                 self._stopping.wait(self.latency)
             route = _route(method, path)
             if route in ("list", "put"):
-                fault = self._pick_fault(method, _path_ivr_id(path))
-            outcome = self._fault_outcome(fault) if fault else None
+                fault, config = self._pick_fault(method, _path_ivr_id(path))
+            outcome = self._fault_outcome(fault, config) if fault else None
             if outcome is None:
                 outcome = self._serve(route, method, path, authorization, body, is_json)
             recorded_body = _mask_password(body) if route == "login" else body
@@ -293,9 +301,8 @@ class FakeSmartflo:
         finally:
             self._end()
 
-    def _fault_outcome(self, fault: FaultKind) -> _Outcome | None:
+    def _fault_outcome(self, fault: FaultKind, config: FaultConfig) -> _Outcome | None:
         """The answer a fault gives, or None when the request then proceeds normally."""
-        config = self.faults
         if fault == "timeout":
             self._stopping.wait(config.timeout_delay)
             return None if config.timeout_answers else _DROP
