@@ -234,6 +234,32 @@ def test_plan_workflow_runs_on_config_changes_without_secrets() -> None:
     assert any("upload-artifact" in step.get("uses", "") for step in _steps(plan))
 
 
+@pytest.mark.parametrize("outcome", ["success", "failure", "skipped"])
+def test_plan_summary_step_never_leaves_a_stale_plan(tmp_path: Path, outcome: str) -> None:
+    """When the plan failed, the comment body says so instead of keeping the last push's plan."""
+    plan = _load(WORKFLOWS / "plan.yml")
+    script = next(step["run"] for step in _steps(plan) if step.get("name") == "Job summary")
+    (tmp_path / "plan.md").write_text("<!-- ivrsync-plan -->\nPlan: 1 to update.\n")
+    summary = tmp_path / "summary.md"
+    env = {
+        **os.environ,
+        "PLAN_OUTCOME": outcome,
+        "HEAD_SHA": "0123abc",
+        "RUN_URL": "https://github.example/run/9",
+        "GITHUB_RUN_ID": "9",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env)
+
+    body = (tmp_path / "plan.md").read_text(encoding="utf-8")
+    assert result.returncode == 0
+    assert body.startswith("<!-- ivrsync-plan -->\n")
+    assert ("Plan: 1 to update." in body) == (outcome == "success")
+    assert "0123abc" in body
+    assert summary.read_text(encoding="utf-8") == body
+
+
 def test_apply_workflow_runs_one_at_a_time_and_always_commits_the_state() -> None:
     apply = _load(WORKFLOWS / "apply.yml")
     job = apply["jobs"]["apply"]
@@ -243,14 +269,48 @@ def test_apply_workflow_runs_one_at_a_time_and_always_commits_the_state() -> Non
     assert apply["on"]["push"] == {"branches": ["main"], "paths": ["ivr-configs/**"]}
     assert job["environment"] == "production"
     assert job["if"] == f"github.actor != '{BOT}'"
-    assert steps["Apply"]["run"] == "ivrsync apply --auto-approve"
-    assert steps["Apply"]["env"] == {"SMARTFLO_API_TOKEN": "${{ secrets.SMARTFLO_API_TOKEN }}"}
+    assert "ivrsync apply --auto-approve\n" in steps["Apply"]["run"]
+    assert steps["Apply"]["env"] == {
+        "SMARTFLO_API_TOKEN": "${{ secrets.SMARTFLO_API_TOKEN }}",
+        "ALLOW_MASS_CHANGE": "${{ inputs.allow-mass-change }}",
+    }
     assert "continue-on-error" not in steps["Apply"], "a failed apply must fail the job"
     commit = steps["Commit the state back"]
     assert commit["if"].startswith("always()")
     assert "commit_state.sh .ivrsync" in commit["run"]
     names = list(steps)
     assert names.index("Apply") < names.index("Commit the state back")
+
+
+def _fake_ivrsync(tmp_path: Path, script: str) -> dict[str, str]:
+    """An environment whose `ivrsync` is a stand-in shell script."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "ivrsync"
+    fake.write_text(f"#!/bin/sh\n{script}\n", encoding="utf-8")
+    fake.chmod(0o755)
+    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+
+
+@pytest.mark.parametrize(
+    ("allow", "expected"),
+    [
+        ("", "apply --auto-approve"),
+        ("false", "apply --auto-approve"),
+        ("true", "apply --auto-approve --allow-mass-change"),
+    ],
+    ids=["push", "dispatch-default", "dispatch-allow"],
+)
+def test_apply_step_passes_the_mass_change_override_only_when_asked(
+    tmp_path: Path, allow: str, expected: str
+) -> None:
+    apply = _load(WORKFLOWS / "apply.yml")
+    script = next(step["run"] for step in _steps(apply) if step.get("name") == "Apply")
+    env = _fake_ivrsync(tmp_path, 'echo "$@"') | {"ALLOW_MASS_CHANGE": allow}
+
+    result = subprocess.run(["bash", "-e", "-c", script], env=env, capture_output=True, text=True)
+
+    assert (result.returncode, result.stdout) == (0, expected + "\n")
 
 
 def test_only_the_apply_and_drift_workflows_see_the_smartflo_token() -> None:
@@ -281,13 +341,8 @@ def test_drift_step_turns_exit_codes_into_a_visible_outcome(
     """Run the drift step's real script with a stand-in `ivrsync` that exits with `code`."""
     drift = _load(WORKFLOWS / "drift.yml")
     script = next(step["run"] for step in _steps(drift) if "ivrsync drift" in step.get("run", ""))
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "ivrsync"
-    fake.write_text(f"#!/bin/sh\necho '## drift report'\nexit {code}\n", encoding="utf-8")
-    fake.chmod(0o755)
     summary = tmp_path / "summary.md"
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env = _fake_ivrsync(tmp_path, f"echo '## drift report'\nexit {code}")
     env["GITHUB_STEP_SUMMARY"] = str(summary)
 
     result = subprocess.run(
