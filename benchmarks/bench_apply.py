@@ -1,0 +1,202 @@
+"""How close does `ivrsync apply` get to the ideal wall time of parallel PUTs?
+
+Writes N IVR files (default 1,000) whose bodies all differ from a fake Smartflo account seeded with
+the same ids, starts the fake server in its own process (`python -m ivrsync.fake_smartflo`) with a
+fixed latency per request (default 20 ms), and times, against a fresh state file each time:
+
+  engine  `apply_plan` alone in this process (real SmartfloClient, real StateLock journal,
+          real server over loopback): the N PUTs and N durable records the ideal describes
+  cli     the whole `python -m ivrsync apply --auto-approve --parallelism P` in a subprocess:
+          interpreter start, validating N files, the plan, the N PUTs and records, the commit
+  plan    `python -m ivrsync plan` on the same files: the fixed part of `cli` that sends nothing
+
+and prints each wall time, the ideal (N x latency / P) and the ratios. The requirement (ratio
+< 1.3) is checked on the engine, and on `cli` minus `plan` (the apply part of the command); the
+exit status is 1 when either misses it.
+
+    .venv/bin/python benchmarks/bench_apply.py [--changes N] [--latency S] [--parallelism P]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ivrsync.apply import apply_plan
+from ivrsync.body import body_from_document
+from ivrsync.diff import compute_plan
+from ivrsync.readshape import read_shape_from_body
+from ivrsync.smartflo import Credentials, RetryPolicy, open_client
+from ivrsync.state import StateStore
+from ivrsync.validate import load_config_dir
+
+TARGET_RATIO = 1.3
+TOKEN = "bench-token"
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def document(ivr_id: int, timeout: int) -> dict[str, Any]:
+    return {
+        "id": ivr_id,
+        "name": f"IVR {ivr_id}",
+        "description": "IVR for the support team",
+        "recording": "recording|0231",
+        "timeout": timeout,
+        "incorrect_count": 5,
+        "invalid_recording": "recording|349",
+        "invalid_destination": "extension|05047530002",
+        "timeout_retry_recording": "recording|52156",
+        "timeout_recording": "recording|123",
+        "timeout_destination": "extension|05047530002",
+        "timeout_tries": 3,
+        "recording_invalid": "recording|58999",
+        "menu": [
+            {"option": "1", "destination": "extension|05047530002"},
+            {"option": "2", "destination": "extension|845"},
+        ],
+    }
+
+
+def prepare(root: Path, changes: int) -> Path:
+    """Write the configs (timeout 40) and a seed (timeout 20); return the seed file."""
+    configs = root / "ivr-configs"
+    configs.mkdir()
+    seed = []
+    for ivr_id in range(1, changes + 1):
+        text = yaml.safe_dump(document(ivr_id, 40), sort_keys=False)
+        (configs / f"ivr-{ivr_id}.yaml").write_text(text, encoding="utf-8")
+        seed.append(read_shape_from_body(ivr_id, body_from_document(document(ivr_id, 20))))
+    path = root / "seed.json"
+    path.write_text(json.dumps({"ivrs": seed}), encoding="utf-8")
+    return path
+
+
+def start_server(seed: Path, latency: float) -> tuple[subprocess.Popen[str], str]:
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ivrsync.fake_smartflo",
+            "--port",
+            "0",
+            "--seed",
+            str(seed),
+            "--token",
+            TOKEN,
+            "--latency",
+            str(latency),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+    )
+    assert server.stdout is not None
+    match = re.search(r"http://127\.0\.0\.1:\d+", server.stdout.readline())
+    if match is None:
+        server.terminate()
+        raise SystemExit("the fake server did not announce its address")
+    return server, match.group(0)
+
+
+def time_command(root: Path, url: str, parallelism: int, command: str) -> float:
+    """Wall time of `python -m ivrsync <command>` (apply or plan) on a fresh state file."""
+    state = root / f"{command}-state.json"
+    env = {**os.environ, "PYTHONPATH": str(REPOSITORY), "SMARTFLO_API_TOKEN": TOKEN}
+    args = ["--config-dir", str(root / "ivr-configs"), "--state", str(state)]
+    if command == "apply":
+        args += ["--base-url", url, "--auto-approve", "--parallelism", str(parallelism)]
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "ivrsync", command, *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(
+            f"ivrsync {command} failed ({result.returncode}):\n{result.stderr[-3000:]}"
+        )
+    return elapsed
+
+
+def time_engine(root: Path, url: str, parallelism: int, changes: int) -> float:
+    configs = load_config_dir(root / "ivr-configs")
+    store = StateStore(root / "engine-state.json")
+    with (
+        store.lock(command="bench_apply") as lock,
+        open_client(
+            base_url=url,
+            credentials=Credentials(token=TOKEN),
+            retry=RetryPolicy(attempts=1),
+            max_connections=parallelism,
+        ) as client,
+    ):
+        plan = compute_plan(configs.configs, lock.state())
+        started = time.perf_counter()
+        report = apply_plan(plan, writer=client, lock=lock, parallelism=parallelism)
+        elapsed = time.perf_counter() - started
+    if len(report.applied) != changes:
+        raise SystemExit(f"only {len(report.applied)} of {changes} applied: {report.failed[:3]}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--parallelism", type=int, default=8)
+    args = parser.parse_args()
+
+    ideal = args.changes * args.latency / args.parallelism
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        seed = prepare(root, args.changes)
+        server, url = start_server(seed, args.latency)
+        try:
+            engine = time_engine(root, url, args.parallelism, args.changes)
+            cli = time_command(root, url, args.parallelism, "apply")
+            plan = time_command(root, url, args.parallelism, "plan")
+        finally:
+            server.terminate()
+            server.wait()
+
+    print(
+        f"{args.changes} changes, {args.latency * 1000:.0f} ms latency, "
+        f"parallelism {args.parallelism}, {os.cpu_count()} CPUs"
+    )
+    print(
+        f"ideal           {ideal:7.3f} s  ({args.changes} x {args.latency} s / {args.parallelism})"
+    )
+    rows = (
+        ("engine", engine, True),
+        ("cli minus plan", cli - plan, True),
+        ("cli end to end", cli, False),
+        ("plan alone", plan, False),
+    )
+    ok = True
+    for name, elapsed, checked in rows:
+        ratio = elapsed / ideal
+        verdict = ""
+        if checked:
+            passed = ratio < TARGET_RATIO
+            ok = ok and passed
+            verdict = f"  target < {TARGET_RATIO}: {'ok' if passed else 'MISSED'}"
+        print(f"{name:15} {elapsed:7.3f} s  ratio {ratio:5.3f}{verdict}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
