@@ -6,6 +6,7 @@ The helpers here (`Workspace`, `make_workspace`, `TOKEN`) are shared with test_a
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 from ivrsync.apply import ApplyReport, Outcome
 from ivrsync.body import body_from_document
+from ivrsync.cli.apply import _Progress
 from ivrsync.fake_smartflo import FakeSmartflo, FaultConfig, ScriptedFault
 from ivrsync.model import Body, State
 from ivrsync.readshape import live_ivr_from_read_shape, read_shape_from_body
@@ -443,4 +445,32 @@ def test_the_summary_of_an_interrupted_run() -> None:
         '  3 "IVR 3"\n'
         "Nothing is lost: what failed or was not attempted is still pending, so the next\n"
         "`ivrsync plan` / `ivrsync apply` shows only those IVRs.\n"
+    )
+
+
+class _TerminalStream(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_progress_is_a_bar_with_failures_printed_above_it() -> None:
+    stream = _TerminalStream()
+    progress = _Progress(3, stream=stream, verbose=False)
+
+    progress.show(_outcome(1, "applied", "ok"))
+    progress.show(_outcome(2, "failed", "IVR 2: the server refused it"))
+    progress.interrupted(1)
+    progress.show(_outcome(3, "applied", "ok"))
+    progress.show(_outcome(4, "not_attempted"))
+    progress.close()
+
+    assert stream.getvalue() == (
+        "\rApplying [##########--------------------] 1/3"
+        "\r\x1b[K"
+        'failed 2 "IVR 2": the server refused it\n'
+        "\rApplying [####################----------] 2/3, 1 failed"
+        "\r\x1b[K"
+        "Interrupted: waiting for 1 request in flight to finish (Ctrl-C again to abandon them).\n"
+        "\rApplying [##############################] 3/3, 1 failed"
+        "\n"
     )
