@@ -140,7 +140,7 @@ def _left_out_notice(changed: int, unchanged_list: bool, limit: int) -> str:
     headline = " and ".join(what)
     return (
         "> [!NOTE]\n"
-        f"> **{headline[0].upper()}{headline[1:]}**: this comment stops at {limit:,} characters. "
+        f"> **{headline[:1].upper()}{headline[1:]}**: this comment stops at {limit:,} characters. "
         "The full plan is in the saved plan file (`ivrsync plan --out plan.json`, e.g. the CI "
         "artifact), or run `ivrsync plan` locally."
     )
