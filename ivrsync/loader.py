@@ -16,7 +16,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -33,18 +33,22 @@ except ImportError:  # pragma: no cover - libyaml is present wherever the wheels
 YAML_SUFFIXES = (".yaml", ".yml")
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_CACHED_SCALAR_LENGTH = 64
+_CACHE_SIZE = 50_000
 
 #: A position in a document: mapping keys and sequence indexes, from the root down.
 JsonPath = Sequence[str | int]
 
 
-def display_path(path: Path) -> str:
+def display_path(path: str | Path) -> str:
     """`path` as shown to users: relative to the working directory when under it, POSIX form."""
-    absolute = Path(os.path.abspath(path))
-    try:
-        return absolute.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
+    # String operations, not pathlib: this runs once per file and pathlib is slow for it.
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+    shown = absolute[len(prefix) :] if absolute.startswith(prefix) else absolute
+    return shown.replace(os.sep, "/") if os.sep != "/" else shown
 
 
 def format_path(json_path: JsonPath) -> str:
@@ -64,6 +68,7 @@ class Discovery:
 
     files: tuple[Path, ...]
     problems: tuple[Problem, ...]
+    displays: tuple[str, ...] = ()  # display_path() of each of `files`
 
 
 def discover(paths: Iterable[str | Path]) -> Discovery:
@@ -87,9 +92,11 @@ def discover(paths: Iterable[str | Path]) -> Discovery:
                 f"{raw}: no such file or directory",
                 hint="pass IVR files or folders that exist, or set --config-dir",
             )
+    names = sorted(found)
     return Discovery(
-        files=tuple(found[name] for name in sorted(found)),
+        files=tuple(found[name] for name in names),
         problems=tuple(problems),
+        displays=tuple(names),
     )
 
 
@@ -127,27 +134,44 @@ class _Loader(_BaseLoader):
     so the base class reuses the same objects) and looked up in a dict.
     """
 
+    #: Plain scalar -> its resolved tag. Resolving runs a few regexes per scalar and the same
+    #: keys and small values recur in every file, so remembering them makes this loader faster
+    #: than a plain CSafeLoader. The result depends on the value alone: safe loaders have no path
+    #: resolvers. Bounded, so odd input cannot grow it without limit.
+    _plain_tags: ClassVar[dict[str, str]] = {}
+
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[_DuplicateKey] = []
 
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode and implicit[0]:
+            tag = self._plain_tags.get(value)
+            if tag is None:
+                tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+                if len(value) <= _CACHED_SCALAR_LENGTH and len(self._plain_tags) < _CACHE_SIZE:
+                    self._plain_tags[value] = tag
+            return tag
+        return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        # Before the base class flattens `<<` merges: a merged key overridden by an explicit one
-        # is YAML's intended override, not a duplicate.
+        # The base class flattens `<<` merges into node.value in place; keep the explicit
+        # entries, since a merged key overridden by an explicit one is no duplicate.
+        explicit = list(node.value)
+        mapping = super().construct_mapping(node, deep=deep)
+        if len(mapping) < len(node.value):  # some keys collided: find out which
+            self._record_duplicates(explicit)
+        return mapping
+
+    def _record_duplicates(self, entries: list[tuple[Node, Node]]) -> None:
         seen: dict[Any, Node] = {}
-        for key_node, _ in node.value:
+        for key_node, _ in entries:
             if key_node.tag == _MERGE_TAG:
                 continue
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                first = seen.setdefault(key, key_node)
-            except TypeError:
-                continue  # an unhashable key: the base class reports it
+            key = self.construct_object(key_node)  # cached: the same object as in the mapping
+            first = seen.setdefault(key, key_node)
             if first is not key_node:
-                self.duplicates.append(
-                    _DuplicateKey(str(key), _mark(first), _mark(key_node)),
-                )
-        return super().construct_mapping(node, deep=deep)
+                self.duplicates.append(_DuplicateKey(str(key), _mark(first), _mark(key_node)))
 
 
 def _mark(node: Node) -> tuple[int, int]:
@@ -276,9 +300,12 @@ def _find_key(
     return None
 
 
-def load_file(path: Path) -> LoadedFile:
-    """Read, decode and parse one file. Never raises for bad input: problems are in the result."""
-    display = display_path(path)
+def load_file(path: Path, display: str | None = None) -> LoadedFile:
+    """Read, decode and parse one file. Never raises for bad input: problems are in the result.
+
+    `display` is the name to report the file under (default: `display_path(path)`).
+    """
+    display = display or display_path(path)
 
     def failed(
         message: str, hint: str, at: tuple[int, int] = (0, 0), text: str | None = None
@@ -287,12 +314,17 @@ def load_file(path: Path) -> LoadedFile:
         return LoadedFile(path, display, text, None, parsed=False, problems=(problem,))
 
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            # A folder named x.yaml, a FIFO (reading it could block forever), a device.
-            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            return failed(f"cannot read: {kind}", "IVR files must be regular YAML files")
-        data = path.read_bytes()
+        # Non-blocking open, then fstat: a FIFO named x.yaml must not hang the run.
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK)
+        try:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+                return failed(f"cannot read: {kind}", "IVR files must be regular YAML files")
+            with open(fd, "rb", closefd=False) as handle:
+                data = handle.read()
+        finally:
+            os.close(fd)
     except OSError as exc:
         return failed(
             f"cannot read: {exc.strerror or exc}",

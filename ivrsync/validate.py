@@ -26,7 +26,14 @@ from ivrsync.body import body_from_document, digest_body, dtmf_key
 from ivrsync.errors import UsageError
 from ivrsync.loader import LoadedFile, discover, load_file
 from ivrsync.model import ConfigSet, IvrConfig, Problem
-from ivrsync.schema import destination_types, load_schema, recording_types
+from ivrsync.schema import (
+    Check,
+    UnsupportedSchemaError,
+    compile_check,
+    destination_types,
+    load_schema,
+    recording_types,
+)
 
 _DESTINATION_FIELDS = ("invalid_destination", "timeout_destination")
 _EXAMPLES = {"recording": "recording|0231", "destination": "extension|05047530002"}
@@ -57,6 +64,18 @@ def _validator() -> Validator:
 
 
 @cache
+def _fast_check() -> Check:
+    """The schema compiled to plain Python (see `compile_check`), else jsonschema's `is_valid`."""
+    try:
+        return compile_check(load_schema())
+    except (
+        UnsupportedSchemaError,
+        RecursionError,
+    ):  # pragma: no cover - the shipped schema compiles
+        return _validator().is_valid
+
+
+@cache
 def _reference_kinds() -> dict[str, str]:
     """Field name -> `recording` or `destination`, for the fields holding references."""
     schema = load_schema()
@@ -78,7 +97,10 @@ def load_config_set(paths: Sequence[str | Path]) -> ConfigSet:
     files without errors (warnings allowed), sorted by id.
     """
     discovery = discover(paths)
-    files = [load_file(path) for path in discovery.files]
+    files = [
+        load_file(path, display)
+        for path, display in zip(discovery.files, discovery.displays, strict=True)
+    ]
     problems: list[Problem] = list(discovery.problems)
     for file in files:
         problems.extend(file.problems)
@@ -111,11 +133,10 @@ def load_config_set(paths: Sequence[str | Path]) -> ConfigSet:
 
 def schema_problems(file: LoadedFile) -> list[Problem]:
     """Problems of one parsed mapping against the schema, in words an IVR engineer knows."""
-    validator = _validator()
-    if validator.is_valid(file.document):
+    if _fast_check()(file.document):
         return []
     problems: list[Problem] = []
-    for error in validator.iter_errors(file.document):
+    for error in _validator().iter_errors(file.document):
         problems.extend(_explain(file, error))
     return problems
 
@@ -358,9 +379,10 @@ def _cross_file_problems(files: Sequence[LoadedFile]) -> list[Problem]:
                     hint="give each IVR its own name so people can tell them apart",
                 )
             )
+    known_ids = set(by_id)
     for file in files:
         if file.is_mapping:
-            problems.extend(_unknown_ivr_problems(file, set(by_id)))
+            problems.extend(_unknown_ivr_problems(file, known_ids))
     return problems
 
 
