@@ -54,7 +54,8 @@ def _is_strict_integer(_checker: object, value: object) -> bool:
 
 
 @cache
-def _validator() -> Validator:
+def schema_validator() -> Validator:
+    """The jsonschema validator of the packaged schema (draft 2020-12, floats are no integers)."""
     checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_strict_integer)
     cls = validators.extend(  # type: ignore[no-untyped-call]
         Draft202012Validator, type_checker=checker
@@ -72,7 +73,7 @@ def _fast_check() -> Check:
         UnsupportedSchemaError,
         RecursionError,
     ):  # pragma: no cover - the shipped schema compiles
-        return _validator().is_valid
+        return schema_validator().is_valid
 
 
 @cache
@@ -136,7 +137,7 @@ def schema_problems(file: LoadedFile) -> list[Problem]:
     if _fast_check()(file.document):
         return []
     problems: list[Problem] = []
-    for error in _validator().iter_errors(file.document):
+    for error in schema_validator().iter_errors(file.document):
         problems.extend(_explain(file, error))
     return problems
 
