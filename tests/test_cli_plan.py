@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ivrsync.body import body_from_document, digest_body
-from ivrsync.cli import plan as plan_cli
+from ivrsync.cli.options import use_color
 from ivrsync.model import StateEntry
 from ivrsync.planfile import PLAN_FORMAT_VERSION, document_checksum, load_plan
 from ivrsync.state import StateStore
@@ -375,4 +375,4 @@ def test_colour_only_on_a_terminal_without_opt_out(
     else:
         monkeypatch.setenv("NO_COLOR", no_color_env)
 
-    assert plan_cli._use_color(no_color_flag) is expected
+    assert use_color(no_color=no_color_flag) is expected

@@ -19,7 +19,7 @@ from typing import TextIO
 import click
 
 from ivrsync.apply import Outcome, apply_plan, check_mass_change, check_plan_current
-from ivrsync.cli.options import config_dir_option, state_option
+from ivrsync.cli.options import base_url_option, config_dir_option, state_option, use_color
 from ivrsync.diff import compute_plan
 from ivrsync.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, ConfigError, UsageError
 from ivrsync.model import Plan, State
@@ -28,7 +28,6 @@ from ivrsync.render.apply_report import render_apply_summary, render_outcome_lin
 from ivrsync.render.plan_text import render_plan_text
 from ivrsync.render.problems import render_problems
 from ivrsync.smartflo import (
-    DEFAULT_BASE_URL,
     RetryPolicy,
     check_base_url,
     credentials_from_env,
@@ -49,15 +48,7 @@ CONFIRMATION = "Apply these changes to Smartflo? Only 'yes' is accepted"
 )
 @config_dir_option
 @state_option
-@click.option(
-    "--base-url",
-    envvar="SMARTFLO_BASE_URL",
-    default=DEFAULT_BASE_URL,
-    show_default=True,
-    show_envvar=True,
-    metavar="URL",
-    help="The Smartflo API. Plain http:// only to loopback (the fake server).",
-)
+@base_url_option
 @click.option(
     "--auto-approve",
     is_flag=True,
@@ -154,7 +145,7 @@ def command(
         plan = (
             _saved_plan(plan_file, state) if plan_file else _fresh_plan(config_dir, state, targets)
         )
-        click.echo(render_plan_text(plan, color=_use_color(), verbose=verbose), nl=False)
+        click.echo(render_plan_text(plan, color=use_color(), verbose=verbose), nl=False)
         if plan.is_empty:
             return EXIT_OK
         check_mass_change(plan, state, allow=allow_mass_change)
@@ -223,11 +214,6 @@ def _confirmed() -> bool:
         )
     answer = click.prompt(CONFIRMATION, default="", show_default=False, err=True)
     return bool(answer.strip() == "yes")
-
-
-def _use_color() -> bool:
-    """Colour only for a person at a terminal who did not opt out (https://no-color.org)."""
-    return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
 @contextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -48,6 +50,7 @@ def base_url_option(func: F) -> F:
         default=DEFAULT_BASE_URL,
         show_default=True,
         show_envvar=True,
+        metavar="URL",
         help="Smartflo API base URL (https; plain http only to loopback, e.g. the fake server).",
     )(func)
 
@@ -64,3 +67,13 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
         )(func)
 
     return decorate
+
+
+def use_color(*, no_color: bool = False) -> bool:
+    """Colour only for a person at a terminal who did not opt out (https://no-color.org).
+
+    `no_color` is a command's `--no-color` flag; a non-empty NO_COLOR variable opts out too.
+    """
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
 
-from ivrsync.cli.options import config_dir_option, format_option, state_option
+from ivrsync.cli.options import config_dir_option, format_option, state_option, use_color
 from ivrsync.diff import compute_plan
 from ivrsync.errors import EXIT_CHANGES, EXIT_OK, ConfigError
 from ivrsync.planfile import render_plan_json, save_plan
@@ -82,13 +80,6 @@ def command(
     elif output_format == "markdown":
         output = render_plan_markdown(plan, verbose=verbose)
     else:
-        output = render_plan_text(plan, color=_use_color(no_color), verbose=verbose)
+        output = render_plan_text(plan, color=use_color(no_color=no_color), verbose=verbose)
     click.echo(output, nl=False)
     return EXIT_CHANGES if detailed_exitcode and not plan.is_empty else EXIT_OK
-
-
-def _use_color(no_color: bool) -> bool:
-    """Colour only for a person at a terminal who did not opt out (https://no-color.org)."""
-    if no_color or os.environ.get("NO_COLOR"):
-        return False
-    return sys.stdout.isatty()
