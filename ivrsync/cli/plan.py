@@ -1,18 +1,38 @@
-"""`ivrsync plan`: what apply would change, from the configs and the state alone (no network)."""
+"""`ivrsync plan`: what apply would change, from the configs and the state alone (no network).
+
+`--refresh` adds the live IVRs (one `GET /v1/ivrs`, so credentials and --base-url are needed then
+and only then) and a refresh section: conflicts, portal changes the next PUT overwrites, other
+drift. In text format the section follows the plan on stdout, each part closing with its own
+summary line. In json and markdown format it goes to stderr instead, so stdout stays exactly the
+plan document (`apply PLANFILE` reads it) or the pull-request comment. `--out` saves the same plan
+document with or without `--refresh`, and `--detailed-exitcode` keeps its meaning: 2 when the plan
+has changes; drift alone is 0 (`ivrsync drift --detailed-exitcode` reports drift).
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
-from ivrsync.cli.options import config_dir_option, format_option, state_option, use_color
+from ivrsync.cli.live_options import fetch_refreshed, refresh_option
+from ivrsync.cli.options import (
+    base_url_option,
+    config_dir_option,
+    format_option,
+    state_option,
+    use_color,
+)
 from ivrsync.diff import compute_plan
 from ivrsync.errors import EXIT_CHANGES, EXIT_OK, ConfigError
 from ivrsync.planfile import render_plan_json, save_plan
+from ivrsync.refresh import RefreshedPlan
 from ivrsync.render.plan_markdown import render_plan_markdown
 from ivrsync.render.plan_text import render_plan_text
 from ivrsync.render.problems import render_problems
+from ivrsync.render.refresh import render_refresh_text
+from ivrsync.smartflo import Credentials, check_base_url, credentials_from_env, open_client
 from ivrsync.state import StateStore
 from ivrsync.validate import load_config_dir
 
@@ -43,6 +63,11 @@ from ivrsync.validate import load_config_dir
 )
 @click.option("-v", "--verbose", is_flag=True, help="List the unchanged IVRs too.")
 @click.option("--no-color", is_flag=True, help="No colours (also: the NO_COLOR variable).")
+@refresh_option(
+    "Also fetch the live IVRs and show what the portal changed since the last apply, apart "
+    "from the YAML's changes; a field changed in both is a conflict. Needs credentials."
+)
+@base_url_option
 def command(
     config_dir: str,
     state_path: str,
@@ -52,13 +77,24 @@ def command(
     detailed_exitcode: bool,
     verbose: bool,
     no_color: bool,
+    refresh: bool,
+    base_url: str,
 ) -> int:
     """Show what `ivrsync apply` would change: IVRs to update, adopt or forget.
 
     Compares the IVR files with the state file (what ivrsync last applied). Never calls the
-    Smartflo API and never writes the state. Invalid configs make no plan: their problems are
-    printed and the exit code is 1.
+    Smartflo API (unless --refresh) and never writes the state. Invalid configs make no plan:
+    their problems are printed and the exit code is 1.
+
+    With --refresh, also reads the live IVRs (credentials from SMARTFLO_API_TOKEN, or
+    SMARTFLO_EMAIL and SMARTFLO_PASSWORD) and shows conflicts and portal drift after the plan
+    (on stderr for json and markdown). The exit code is the same as without it.
     """
+    credentials: Credentials | None = None  # set exactly when --refresh is given
+    if refresh:
+        # Checked before any work, so a bad URL or a missing token fails at once.
+        base_url = check_base_url(base_url)
+        credentials = credentials_from_env(os.environ)
     config_set = load_config_dir(config_dir)
     if config_set.problems:
         click.echo(render_problems(config_set.problems, "text"), err=True, nl=False)
@@ -69,6 +105,11 @@ def command(
         )
     state = StateStore(Path(state_path)).load()
     plan = compute_plan(config_set.configs, state, targets=targets or None)
+    refreshed: RefreshedPlan | None = None
+    if credentials is not None:
+        # Fetched before the plan is saved or shown: a failed read leaves no new plan file.
+        with open_client(base_url=base_url, credentials=credentials) as client:
+            refreshed = fetch_refreshed(client, plan, state)
     if out_path is not None:
         save_plan(plan, Path(out_path))
         click.echo(
@@ -81,5 +122,9 @@ def command(
         output = render_plan_markdown(plan, verbose=verbose)
     else:
         output = render_plan_text(plan, color=use_color(no_color=no_color), verbose=verbose)
+        if refreshed is not None:
+            output += "\n" + render_refresh_text(refreshed)
     click.echo(output, nl=False)
+    if refreshed is not None and output_format != "text":
+        click.echo(render_refresh_text(refreshed), err=True, nl=False)
     return EXIT_CHANGES if detailed_exitcode and not plan.is_empty else EXIT_OK
