@@ -2,8 +2,10 @@
 
 The order of a run, each step before the next: take the state lock (a second apply fails at
 once), read the credentials (before any request or question), make the plan (from the configs
-against the locked state) or load and check a saved one, print it, stop if it is empty, check the
-safety rail, ask for confirmation, then apply and summarise.
+against the locked state) or load and check a saved one, print it, stop if it is empty, with
+`--refresh` read the live IVRs and refuse conflicts (unless `--overwrite-drift`), check the
+safety rail, ask for confirmation, then apply and summarise. The refresh read and the PUTs go
+through the same client.
 """
 
 from __future__ import annotations
@@ -19,14 +21,22 @@ from typing import TextIO
 import click
 
 from ivrsync.apply import Outcome, apply_plan, check_mass_change, check_plan_current
+from ivrsync.cli.live_options import (
+    check_overwrite_drift,
+    fetch_refreshed,
+    overwrite_drift_option,
+    refresh_option,
+)
 from ivrsync.cli.options import base_url_option, config_dir_option, state_option, use_color
 from ivrsync.diff import compute_plan
 from ivrsync.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, ConfigError, UsageError
 from ivrsync.model import Plan, State
 from ivrsync.planfile import load_plan
+from ivrsync.refresh import check_conflicts
 from ivrsync.render.apply_report import render_apply_summary, render_outcome_line
 from ivrsync.render.plan_text import render_plan_text
 from ivrsync.render.problems import render_problems
+from ivrsync.render.refresh import render_refresh_text
 from ivrsync.smartflo import (
     RetryPolicy,
     check_base_url,
@@ -106,6 +116,11 @@ CONFIRMATION = "Apply these changes to Smartflo? Only 'yes' is accepted"
     is_flag=True,
     help="List unchanged IVRs, the server's message per IVR, and every retry.",
 )
+@refresh_option(
+    "Before asking or sending, fetch the live IVRs, show what the portal changed since the "
+    "last apply, and refuse to run when a field changed both in the YAML and in the portal."
+)
+@overwrite_drift_option
 def command(
     plan_file: str | None,
     config_dir: str,
@@ -120,6 +135,8 @@ def command(
     retries: int,
     retry_delay: float,
     verbose: bool,
+    refresh: bool,
+    overwrite_drift: bool,
 ) -> int:
     """Apply the plan to Smartflo: PUT each changed IVR, record each success in the state.
 
@@ -128,9 +145,14 @@ def command(
     required). With PLANFILE (from `ivrsync plan --out`), applies exactly that plan without
     asking, and refuses it if the state changed since it was made.
 
+    With --refresh, reads the live IVRs first and prints what the portal changed (stderr); a
+    field changed both in the YAML and in the portal refuses the whole run before anything is
+    sent, unless --overwrite-drift.
+
     Credentials come from SMARTFLO_API_TOKEN, or SMARTFLO_EMAIL and SMARTFLO_PASSWORD. Exit 0
     when everything applied, 1 otherwise, 130 on Ctrl-C. A rerun sends only what is pending.
     """
+    check_overwrite_drift(refresh=refresh, overwrite_drift=overwrite_drift)
     if plan_file is not None and targets:
         raise UsageError(
             "--target cannot be used with a PLANFILE: the plan file already fixes what is applied",
@@ -148,11 +170,9 @@ def command(
         click.echo(render_plan_text(plan, color=use_color(), verbose=verbose), nl=False)
         if plan.is_empty:
             return EXIT_OK
-        check_mass_change(plan, state, allow=allow_mass_change)
-        if plan_file is None and not auto_approve and not _confirmed():
-            click.echo("Apply cancelled; nothing was sent.", err=True)
-            return EXIT_ERROR
         progress = _Progress(len(plan.changes), stream=sys.stderr, verbose=verbose)
+        # Opening the client sends nothing; it is opened here so that --refresh reads the live
+        # IVRs through the same client (connection, login, retries) as the PUTs.
         with (
             open_client(
                 base_url=url,
@@ -163,6 +183,14 @@ def command(
             ) as client,
             _retry_log(verbose),
         ):
+            if refresh:
+                refreshed = fetch_refreshed(client, plan, state)
+                click.echo(render_refresh_text(refreshed), err=True, nl=False)
+                check_conflicts(refreshed, overwrite_drift=overwrite_drift)
+            check_mass_change(plan, state, allow=allow_mass_change)
+            if plan_file is None and not auto_approve and not _confirmed():
+                click.echo("Apply cancelled; nothing was sent.", err=True)
+                return EXIT_ERROR
             report = apply_plan(
                 plan,
                 writer=client,
