@@ -245,7 +245,7 @@ class LoadedFile:
     def mapping_path_at(self, position: tuple[int, int]) -> tuple[str | int, ...]:
         """The JSON path of the mapping holding the key that starts at `position` (1-based)."""
         root = self._root
-        return () if root is None else (_find_key(root, position, ()) or ())
+        return () if root is None else (_find_key(root, position) or ())
 
     @cached_property
     def _root(self) -> Node | None:
@@ -281,22 +281,27 @@ def _child(node: Node, part: str | int) -> tuple[Node | None, Node] | None:
     return found
 
 
-def _find_key(
-    node: Node, position: tuple[int, int], path: tuple[str | int, ...]
-) -> tuple[str | int, ...] | None:
-    if isinstance(node, MappingNode):
-        for key_node, value_node in node.value:
-            if _mark(key_node) == position:
-                return path
-            if isinstance(key_node, ScalarNode):
-                below = _find_key(value_node, position, (*path, key_node.value))
-                if below is not None:
-                    return below
-    elif isinstance(node, SequenceNode):
-        for index, item in enumerate(node.value):
-            below = _find_key(item, position, (*path, index))
-            if below is not None:
-                return below
+def _find_key(root: Node, position: tuple[int, int]) -> tuple[str | int, ...] | None:
+    """The path of the mapping holding the key node at `position`, or None.
+
+    Iterative and visiting each node once: deep nesting cannot overflow the stack, and aliases
+    (one node reachable by many paths, as in a "billion laughs" file) cannot make it exponential.
+    """
+    stack: list[tuple[Node, tuple[str | int, ...]]] = [(root, ())]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                if _mark(key_node) == position:
+                    return path
+                if isinstance(key_node, ScalarNode):
+                    stack.append((value_node, (*path, key_node.value)))
+        elif isinstance(node, SequenceNode):
+            stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
     return None
 
 

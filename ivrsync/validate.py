@@ -77,6 +77,14 @@ def _fast_check() -> Check:
 
 
 @cache
+def _field_descriptions() -> dict[str, str]:
+    """Field name -> the schema's description of it (document and menu entry fields)."""
+    schema = load_schema()
+    fields = {**schema["$defs"]["menu_entry"]["properties"], **schema["properties"]}
+    return {name: prop["description"] for name, prop in fields.items() if "description" in prop}
+
+
+@cache
 def _reference_kinds() -> dict[str, str]:
     """Field name -> `recording` or `destination`, for the fields holding references."""
     schema = load_schema()
@@ -137,9 +145,37 @@ def schema_problems(file: LoadedFile) -> list[Problem]:
     if _fast_check()(file.document):
         return []
     problems: list[Problem] = []
-    for error in schema_validator().iter_errors(file.document):
+    for error in schema_validator().iter_errors(_shallow(file.document)):
         problems.extend(_explain(file, error))
     return problems
+
+
+def _shallow(document: dict[Any, Any]) -> dict[Any, Any]:
+    """The document with every list or mapping the schema cannot accept emptied.
+
+    jsonschema builds each message with the repr() of the offending value. YAML aliases can make
+    a small file hold a value whose repr is astronomically long (the "billion laughs") or nested
+    too deep to repr, so only the containers the schema has a place for are kept: the document,
+    the menu and its entries. Types, keys and paths stay the same, and so do the problems.
+    """
+
+    def scalar(value: Any) -> Any:
+        if isinstance(value, list):
+            return []
+        if isinstance(value, dict):
+            return {}
+        return value
+
+    def entry(value: Any) -> Any:
+        return (
+            {k: scalar(v) for k, v in value.items()} if isinstance(value, dict) else scalar(value)
+        )
+
+    shallow = {key: scalar(value) for key, value in document.items()}
+    menu = document.get("menu")
+    if isinstance(menu, list):
+        shallow["menu"] = [entry(item) for item in menu]
+    return shallow
 
 
 def _explain(file: LoadedFile, error: ValidationError) -> Iterator[Problem]:
@@ -159,7 +195,7 @@ def _explain(file: LoadedFile, error: ValidationError) -> Iterator[Problem]:
                     f"missing field '{name}'",
                     at=at,
                     json_path=(*path, name),
-                    hint=f"add a `{name}:` line" + (f". {about}" if about else ""),
+                    hint=f"add the `{name}:` line" + (f". {about}" if about else ""),
                 )
     elif keyword == "additionalProperties":
         known = list(schema.get("properties", {}))
@@ -273,7 +309,7 @@ def _type_hint(path: Sequence[str | int], value: object, schema: Mapping[str, An
         return f"write {int(value)}, without a decimal point"
     if expected == "string" and isinstance(value, int | float | bool):
         return f'quote it: {field}: "{value}"'
-    about = schema.get("description")
+    about = _field_descriptions().get(field) or schema.get("description")
     return str(about) if about else ""
 
 

@@ -113,7 +113,7 @@ BAD_INPUTS: list[tuple[str, dict[str, str | bytes], int, str]] = [
         "missing-field",
         {"ivr.yaml": edited("description: IVR for the support team\n", "")},
         1,
-        "ivr.yaml:1:1: error: description: missing field 'description' (hint: add a "
+        "ivr.yaml:1:1: error: description: missing field 'description' (hint: add the "
         "`description:` line. What the IVR is for, e.g. IVR for the support team. May be "
         "empty.)",
     ),
@@ -463,3 +463,41 @@ def test_validate_never_crashes_on_any_text(run_cli: RunCli, text: str) -> None:
 @given(st.binary(max_size=200) | st.builds(lambda b: VALID.encode() + b, st.binary(max_size=20)))
 def test_validate_never_crashes_on_any_bytes(run_cli: RunCli, data: bytes) -> None:
     _assert_validate_survives(run_cli, data)
+
+
+def _billion_laughs() -> str:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    lines += ["menu: [*a8, {option: *a8, destination: *a8}]", "name: *a8", "id: 1", "id: 2"]
+    return "\n".join(lines) + "\n"
+
+
+HOSTILE = [
+    ("billion-laughs", _billion_laughs(), "bomb.yaml:13:1: error: id: duplicate key 'id'"),
+    ("deep-flow", "menu: " + "[" * 990 + "]" * 990 + "\n", "bomb.yaml:1:8: error: menu[0]:"),
+    (
+        "deep-block",
+        "menu:\n" + "".join("  " * i + "- \n" for i in range(1500)),
+        "bomb.yaml:1001:1999: error: YAML syntax error: exceeded maximum nesting depth",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [case[1:] for case in HOSTILE], ids=[case[0] for case in HOSTILE]
+)
+def test_hostile_yaml_is_reported_not_expanded(text: str, expected: str, tmp_path: Path) -> None:
+    # A real process with a generous timeout: a regression must fail, not hang the suite.
+    (tmp_path / "bomb.yaml").write_text(text, encoding="utf-8")
+
+    result = subprocess.run(
+        [sys.executable, "-m", "ivrsync", "validate", "bomb.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+    assert (result.returncode, result.stderr) == (1, "")
+    assert any(line.startswith(expected) for line in result.stdout.splitlines()), result.stdout

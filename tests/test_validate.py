@@ -342,11 +342,11 @@ def test_schema_and_menu_problems(
 
 
 HINT_CASES = [
-    ("timeout_tries: 3\n", "", ["add a `timeout_tries:` line. How many times the IVR replays"]),
+    ("timeout_tries: 3\n", "", ["add the `timeout_tries:` line. How many times the IVR replays"]),
     (
         "timeout_tries: 3",
         "timeout_retries: 3",
-        ["add a `timeout_tries:` line.", "rename it to 'timeout_tries'"],
+        ["add the `timeout_tries:` line.", "rename it to 'timeout_tries'"],
     ),
     ("timeout: 20", "timeout: 20.0", ["write 20, without a decimal point"]),
     ("timeout: 20", "timeout: 400", ["use a whole number from 1 to 300"]),
