@@ -22,7 +22,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ivrsync.errors import UsageError
-from ivrsync.model import Problem
+from ivrsync.model import Problem, Severity
 
 try:
     from yaml import CSafeLoader as _BaseLoader
@@ -74,8 +74,9 @@ class Discovery:
 def discover(paths: Iterable[str | Path]) -> Discovery:
     """Expand files and folders into the YAML files to read.
 
-    Folders are searched recursively for `*.yaml`/`*.yml` (symlinked folders are not followed, so
-    a link loop cannot hang the search); files given by name are taken whatever their suffix.
+    Folders are searched recursively for `*.yaml`/`*.yml`, skipping hidden folders (`.git`) and
+    not following symlinked folders (a link loop cannot hang the search); files given by name are
+    taken whatever their suffix.
     The result is sorted by display path. Raises `UsageError` when a path does not exist at all.
     """
     found: dict[str, Path] = {}
@@ -115,7 +116,9 @@ def _walk(folder: Path, problems: list[Problem]) -> list[Path]:
         )
 
     files: list[Path] = []
-    for root, _dirs, names in os.walk(folder, onerror=report):
+    for root, dirs, names in os.walk(folder, onerror=report):
+        # Hidden folders (.git, .venv, editor state) hold no IVRs but may hold other YAML.
+        dirs[:] = [name for name in dirs if not name.startswith(".")]
         files.extend(Path(root, name) for name in names if name.endswith(YAML_SUFFIXES))
     return files
 
@@ -206,7 +209,7 @@ class LoadedFile:
         *,
         at: tuple[int, int] = (0, 0),
         json_path: JsonPath = (),
-        severity: Any = "error",
+        severity: Severity = "error",
         hint: str = "",
     ) -> Problem:
         """A Problem in this file."""

@@ -46,6 +46,18 @@ def test_discover_searches_folders_recursively_for_yaml_and_yml_sorted(
     assert found.problems == ()
 
 
+def test_discover_skips_hidden_folders_unless_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.yaml", ".git/config.yaml", "sub/.venv/x.yml", ".hidden/b.yaml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+
+    assert discover(["."]).displays == ("a.yaml",)
+    assert discover([".hidden"]).displays == (".hidden/b.yaml",)
+
+
 def test_discover_takes_named_files_whatever_their_suffix_and_drops_repeats(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
