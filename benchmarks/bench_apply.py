@@ -4,15 +4,18 @@ Writes N IVR files (default 1,000) whose bodies all differ from a fake Smartflo 
 the same ids, starts the fake server in its own process (`python -m ivrsync.fake_smartflo`) with a
 fixed latency per request (default 20 ms), and times, against a fresh state file each time:
 
-  engine  `apply_plan` alone in this process (real SmartfloClient, real StateLock journal,
-          real server over loopback): the N PUTs and N durable records the ideal describes
-  cli     the whole `python -m ivrsync apply --auto-approve --parallelism P` in a subprocess:
-          interpreter start, validating N files, the plan, the N PUTs and records, the commit
-  plan    `python -m ivrsync plan` on the same files: the fixed part of `cli` that sends nothing
+  engine          `apply_plan` alone in this process (real SmartfloClient, real StateLock
+                  journal, real server over loopback): the N PUTs and N durable records
+  apply PLANFILE  the whole `python -m ivrsync apply plan.json --parallelism P` process, the
+                  reviewed flow CI uses: interpreter start, loading and checking the saved plan,
+                  the N PUTs and records, the commit
+  apply           `python -m ivrsync apply --auto-approve`: the same, plus validating and
+                  planning the N files before the first PUT
+  plan --out      `python -m ivrsync plan --out plan.json`: that fixed part alone
 
 and prints each wall time, the ideal (N x latency / P) and the ratios. The requirement (ratio
-< 1.3) is checked on the engine, and on `cli` minus `plan` (the apply part of the command); the
-exit status is 1 when either misses it.
+< 1.3) is checked on the engine, `apply PLANFILE` and `apply`; the exit status is 1 when one
+misses it.
 
     .venv/bin/python benchmarks/bench_apply.py [--changes N] [--latency S] [--parallelism P]
 """
@@ -108,28 +111,43 @@ def start_server(seed: Path, latency: float) -> tuple[subprocess.Popen[str], str
     return server, match.group(0)
 
 
-def time_command(root: Path, url: str, parallelism: int, command: str) -> float:
-    """Wall time of `python -m ivrsync <command>` (apply or plan) on a fresh state file."""
-    state = root / f"{command}-state.json"
+def run_ivrsync(root: Path, *args: str) -> float:
+    """Wall time of `python -m ivrsync ARGS...` in a subprocess, with the benchmark's token."""
     env = {**os.environ, "PYTHONPATH": str(REPOSITORY), "SMARTFLO_API_TOKEN": TOKEN}
-    args = ["--config-dir", str(root / "ivr-configs"), "--state", str(state)]
-    if command == "apply":
-        args += ["--base-url", url, "--auto-approve", "--parallelism", str(parallelism)]
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "ivrsync", command, *args],
+        [sys.executable, "-m", "ivrsync", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        cwd=root,
         check=False,
     )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(
-            f"ivrsync {command} failed ({result.returncode}):\n{result.stderr[-3000:]}"
+            f"ivrsync {args[0]} failed ({result.returncode}):\n{result.stderr[-3000:]}"
         )
     return elapsed
+
+
+def time_commands(root: Path, url: str, parallelism: int) -> dict[str, float]:
+    """Wall times of the CLI, each against a fresh state file.
+
+    `apply PLANFILE` is the reviewed flow (plan --out in one step, apply of that file in another,
+    as CI does); `apply` alone also validates and plans the 1,000 files before the first PUT.
+    """
+    configs = ["--config-dir", str(root / "ivr-configs")]
+    send = ["--base-url", url, "--parallelism", str(parallelism)]
+    plan_file = str(root / "plan.json")
+    return {
+        "plan": run_ivrsync(root, "plan", *configs, "--state", "saved.json", "--out", plan_file),
+        "apply PLANFILE": run_ivrsync(root, "apply", plan_file, "--state", "saved.json", *send),
+        "apply": run_ivrsync(
+            root, "apply", *configs, "--state", "direct.json", "--auto-approve", *send
+        ),
+    }
 
 
 def time_engine(root: Path, url: str, parallelism: int, changes: int) -> float:
@@ -167,8 +185,7 @@ def main() -> int:
         server, url = start_server(seed, args.latency)
         try:
             engine = time_engine(root, url, args.parallelism, args.changes)
-            cli = time_command(root, url, args.parallelism, "apply")
-            plan = time_command(root, url, args.parallelism, "plan")
+            cli = time_commands(root, url, args.parallelism)
         finally:
             server.terminate()
             server.wait()
@@ -180,11 +197,14 @@ def main() -> int:
     print(
         f"ideal           {ideal:7.3f} s  ({args.changes} x {args.latency} s / {args.parallelism})"
     )
+    # Checked against the target: the engine alone and both whole `ivrsync apply` processes
+    # (interpreter start included). `plan --out` is the fixed cost that `apply` without a plan
+    # file pays before its first PUT, printed for reference.
     rows = (
         ("engine", engine, True),
-        ("cli minus plan", cli - plan, True),
-        ("cli end to end", cli, False),
-        ("plan alone", plan, False),
+        ("apply PLANFILE", cli["apply PLANFILE"], True),
+        ("apply", cli["apply"], True),
+        ("plan --out", cli["plan"], False),
     )
     ok = True
     for name, elapsed, checked in rows:

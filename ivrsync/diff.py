@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from ivrsync.body import dtmf_rank, menu_of
 from ivrsync.errors import UsageError
 from ivrsync.model import (
@@ -97,6 +95,10 @@ def diff_bodies(before: Body, after: Body) -> tuple[FieldChange, ...]:
     compared per DTMF key, never per array index: `menu.<key>` with the destination before and
     after, None on the side where the option does not exist. Equal bodies give `()`.
     """
+    # Imported here, not at the top: deepdiff is only needed when some digest differs, and its
+    # import is a noticeable part of start-up for `plan`s with no changes and `apply PLANFILE`.
+    from deepdiff import DeepDiff
+
     old, new = _flatten(before), _flatten(after)
     # threshold_to_diff_deeper=0: deepdiff >= 8 otherwise reports a whole dict as one replaced
     # value when few keys are shared (a menu whose every key changed), losing the per-key view.

@@ -17,10 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator, ValidationError, validators
-from jsonschema.protocols import Validator
+from typing import TYPE_CHECKING, Any
 
 from ivrsync.body import body_from_document, digest_body, dtmf_key
 from ivrsync.errors import UsageError
@@ -34,6 +31,10 @@ from ivrsync.schema import (
     load_schema,
     recording_types,
 )
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
 
 _DESTINATION_FIELDS = ("invalid_destination", "timeout_destination")
 _EXAMPLES = {"recording": "recording|0231", "destination": "extension|05047530002"}
@@ -55,7 +56,13 @@ def _is_strict_integer(_checker: object, value: object) -> bool:
 
 @cache
 def schema_validator() -> Validator:
-    """The jsonschema validator of the packaged schema (draft 2020-12, floats are no integers)."""
+    """The jsonschema validator of the packaged schema (draft 2020-12, floats are no integers).
+
+    jsonschema is imported here, not at the top: valid documents pass the compiled fast check
+    and never need it, so a run over valid files does not pay for its import.
+    """
+    from jsonschema import Draft202012Validator, validators
+
     checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_strict_integer)
     cls = validators.extend(  # type: ignore[no-untyped-call]
         Draft202012Validator, type_checker=checker
