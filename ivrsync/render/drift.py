@@ -18,6 +18,7 @@ from typing import Any
 
 from ivrsync.drift import DriftReport, IvrDrift
 from ivrsync.model import IvrRef
+from ivrsync.render.markdown_budget import fit_prefix, joined_length
 from ivrsync.render.plan_text import field_label, field_line, format_value
 
 DRIFT_MARKER = "<!-- ivrsync-drift -->"
@@ -85,18 +86,14 @@ def render_drift_markdown(report: DriftReport, *, limit: int = DEFAULT_LIMIT) ->
         blocks.append(f"**Warnings**\n\n{items}")
 
     worst = _left_out_notice(len(blocks))
-    fixed = sum(len(part) + 2 for part in head)
-    if fixed + len(worst) + 2 > limit:
-        raise ValueError(f"a markdown drift report needs a limit above {fixed + len(worst) + 2}")
-    if fixed + sum(len(block) + 2 for block in blocks) <= limit:
+    fixed = joined_length(head)
+    if fixed + joined_length([worst]) > limit:
+        raise ValueError(
+            f"a markdown drift report needs a limit above {fixed + joined_length([worst])}"
+        )
+    if fixed + joined_length(blocks) <= limit:
         return "\n\n".join([*head, *blocks]) + "\n"
-    kept: list[str] = []
-    used = fixed + len(worst) + 2
-    for block in blocks:
-        if used + len(block) + 2 > limit:
-            break
-        kept.append(block)
-        used += len(block) + 2
+    kept = fit_prefix(blocks, limit - fixed - joined_length([worst]))
     notice = _left_out_notice(len(blocks) - len(kept))
     return "\n\n".join([*head, *kept, notice]) + "\n"
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from ivrsync.model import Change, Plan
+from ivrsync.render.markdown_budget import fit_prefix, joined_length
 from ivrsync.render.plan_text import (
     FORGET_NOTE,
     MARKERS,
@@ -56,19 +57,14 @@ def render_plan_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT, verbose: boo
 
     fixed = _length([*head, *foot])
     worst_notice = _left_out_notice(len(plan.changes), unchanged_block is not None, limit)
-    if fixed + len(worst_notice) + 2 > limit:
-        raise ValueError(f"a markdown plan needs a limit above {fixed + len(worst_notice) + 2}")
+    if fixed + joined_length([worst_notice]) > limit:
+        needed = fixed + joined_length([worst_notice])
+        raise ValueError(f"a markdown plan needs a limit above {needed}")
 
-    if fixed + sum(len(b) + 2 for b in blocks) <= limit:
+    if fixed + joined_length(blocks) <= limit:
         return _join([*head, *blocks, *foot])
 
-    kept: list[str] = []
-    used = fixed + len(worst_notice) + 2
-    for block in blocks:
-        if used + len(block) + 2 > limit:
-            break
-        kept.append(block)
-        used += len(block) + 2
+    kept = fit_prefix(blocks, limit - fixed - joined_length([worst_notice]))
     # `kept` is a prefix of `blocks`, whose last block is the unchanged list when there is one.
     changed_left_out = len(plan.changes) - min(len(kept), len(plan.changes))
     unchanged_left_out = unchanged_block is not None and len(kept) < len(blocks)
