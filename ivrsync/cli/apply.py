@@ -27,7 +27,13 @@ from ivrsync.cli.live_options import (
     overwrite_drift_option,
     refresh_option,
 )
-from ivrsync.cli.options import base_url_option, config_dir_option, state_option, use_color
+from ivrsync.cli.options import (
+    base_url_option,
+    config_dir_option,
+    state_option,
+    target_option,
+    use_color,
+)
 from ivrsync.diff import compute_plan
 from ivrsync.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, ConfigError, UsageError
 from ivrsync.model import Plan, State
@@ -78,14 +84,7 @@ CONFIRMATION = "Apply these changes to Smartflo? Only 'yes' is accepted"
     is_flag=True,
     help="Proceed when more than 30% of the managed IVRs (10 or more) would change.",
 )
-@click.option(
-    "--target",
-    "targets",
-    type=click.IntRange(min=1),
-    multiple=True,
-    metavar="ID",
-    help="Apply only this IVR id (repeatable). Not with PLANFILE.",
-)
+@target_option("Apply only this IVR id (repeatable). Not with PLANFILE.")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),

@@ -69,6 +69,22 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
     return decorate
 
 
+def target_option(help_text: str) -> Callable[[F], F]:
+    """`--target ID` (repeatable): restrict a command to some IVRs; collected as `targets`."""
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--target",
+            "targets",
+            type=click.IntRange(min=1),
+            multiple=True,
+            metavar="ID",
+            help=help_text,
+        )(func)
+
+    return decorate
+
+
 def use_color(*, no_color: bool = False) -> bool:
     """Colour only for a person at a terminal who did not opt out (https://no-color.org).
 

@@ -22,6 +22,7 @@ from ivrsync.cli.options import (
     config_dir_option,
     format_option,
     state_option,
+    target_option,
     use_color,
 )
 from ivrsync.diff import compute_plan
@@ -48,14 +49,7 @@ from ivrsync.validate import load_config_dir
     help="Also save the plan (the JSON document) to FILE, for `ivrsync apply FILE`.",
     metavar="FILE",
 )
-@click.option(
-    "--target",
-    "targets",
-    type=click.IntRange(min=1),
-    multiple=True,
-    metavar="ID",
-    help="Plan only this IVR id (repeatable). The plan is marked partial.",
-)
+@target_option("Plan only this IVR id (repeatable). The plan is marked partial.")
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
