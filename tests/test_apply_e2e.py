@@ -310,14 +310,19 @@ def test_a_corrupt_state_is_never_read_as_empty(tmp_path: Path) -> None:
 # -- Ctrl-C -----------------------------------------------------------------------------------
 
 
-def test_ctrl_c_exits_130_and_the_state_records_what_succeeded(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm-from-a-cancelled-job"]
+)
+def test_an_interrupt_exits_130_and_the_state_records_what_succeeded(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
     with open_workspace(tmp_path, 30, latency=0.15) as ws:
         for ivr_id in range(1, 31):
             ws.write(ivr_id, timeout=34)
 
         process = spawn_apply(ws, "--auto-approve", "--parallelism", "2")
         wait_until(lambda: len(ws.fake.puts()) >= 4, process)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         code, stdout, stderr = finish(process)
 
         state = ws.state()

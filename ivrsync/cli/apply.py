@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
 
 import click
@@ -190,15 +193,16 @@ def command(
             if plan_file is None and not auto_approve and not _confirmed():
                 click.echo("Apply cancelled; nothing was sent.", err=True)
                 return EXIT_ERROR
-            report = apply_plan(
-                plan,
-                writer=client,
-                lock=lock,
-                parallelism=parallelism,
-                fail_fast=fail_fast,
-                on_outcome=progress.show,
-                on_interrupt=progress.interrupted,
-            )
+            with _terminate_as_interrupt():
+                report = apply_plan(
+                    plan,
+                    writer=client,
+                    lock=lock,
+                    parallelism=parallelism,
+                    fail_fast=fail_fast,
+                    on_outcome=progress.show,
+                    on_interrupt=progress.interrupted,
+                )
         progress.close()
     click.echo("\n" + render_apply_summary(report), nl=False)
     if report.interrupted:
@@ -241,6 +245,30 @@ def _confirmed() -> bool:
         )
     answer = click.prompt(CONFIRMATION, default="", show_default=False, err=True)
     return bool(answer.strip() == "yes")
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """While PUTs are sent, SIGTERM stops the run the way Ctrl-C does.
+
+    A cancelled CI job or a `kill` sends SIGTERM; by default it would end the process at once,
+    abandoning requests in flight. As an interrupt, requests in flight finish, every success is
+    recorded and merged into the state, and the exit code is 130. (Nothing acknowledged would
+    be lost either way, thanks to the journal; this keeps the summary and the state tidy.)
+    Signal handlers can only be set from the main thread; elsewhere the default stays.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
