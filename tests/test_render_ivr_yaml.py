@@ -59,6 +59,8 @@ def test_a_document_renders_with_the_schema_line_keys_in_order_and_menu_pairs() 
         (" padded", '" padded"'),
         ("line1\nline2", '"line1\\nline2"'),
         ("सहायता", "सहायता"),
+        ("1e3", '"1e3"'),
+        ("0o17", '"0o17"'),
         (20, "20"),
     ],
     ids=[
@@ -76,6 +78,8 @@ def test_a_document_renders_with_the_schema_line_keys_in_order_and_menu_pairs() 
         "leading-space",
         "newline-stays-on-one-line",
         "unicode-unescaped",
+        "yaml-1.2-float",
+        "yaml-1.2-octal",
         "integer",
     ],
 )
@@ -84,6 +88,16 @@ def test_scalars_are_quoted_exactly_when_yaml_needs_it(value: str | int, expecte
 
     assert rendered == expected
     assert yaml.safe_load(f"k: {rendered}") == {"k": value}
+
+
+def test_an_empty_menu_reads_back_as_an_empty_list_not_null() -> None:
+    # A live IVR may have no menu; the file must say `[]` so validation names the real problem.
+    document = document_from_body(7, body_from_document(ivr_document(7, menu=[])))
+
+    text = render_ivr_yaml(document, schema_path="s.json")
+
+    assert text.endswith("\nmenu: []\n")
+    assert yaml.safe_load(text)["menu"] == []
 
 
 @pytest.mark.parametrize("value", [True, None, 1.5, ["x"]], ids=["bool", "none", "float", "list"])
@@ -112,7 +126,40 @@ def test_documents_with_other_keys_are_refused(change: dict[str, Any], message: 
         render_ivr_yaml(document, schema_path="x")
 
 
-_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+#: Words YAML reads as something other than a string unless quoted (YAML 1.1 or 1.2).
+_TRICKY = [
+    "yes",
+    "No",
+    "on",
+    "off",
+    "null",
+    "~",
+    "1e3",
+    "0o17",
+    "0123",
+    "0x1F",
+    "1_000",
+    ".inf",
+    "12:30",
+    "#",
+    "*",
+    "&a",
+    "!x",
+    "- ",
+    ": ",
+    "? x",
+    "|",
+    ">",
+    "%",
+    "@",
+    "`",
+    "'",
+    '"',
+]
+_text = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=30),
+    st.builds("".join, st.lists(st.sampled_from([*_TRICKY, " ", "a", "\n", "é"]), max_size=4)),
+)
 _reference = st.builds(
     lambda kind, ident: f"{kind}|{ident}",
     st.sampled_from(["recording", "extension", "ringgroup"]),

@@ -12,6 +12,7 @@ Besides the loader, this is the one module that imports yaml, and only for writi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,7 +48,8 @@ def render_ivr_yaml(document: Mapping[str, Any], *, schema_path: str) -> str:
     lines = [SCHEMA_LINE_PREFIX + schema_path]
     for key in DOCUMENT_KEYS[:-1]:
         lines.append(f"{key}: {render_scalar(document[key])}")
-    lines.append("menu:")
+    # An empty block sequence would read back as null; `[]` reads back as the empty list.
+    lines.append("menu:" if document["menu"] else "menu: []")
     for entry in document["menu"]:
         lines.append(f"  - option: {render_scalar(entry['option'])}")
         lines.append(f"    destination: {render_scalar(entry['destination'])}")
@@ -59,7 +61,9 @@ def render_scalar(value: str | int) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError(f"cannot render {value!r} as an IVR field")
     plain = _dump(value, style=None)
-    if isinstance(value, int) or (plain[:1] not in _QUOTES and "\n" not in plain):
+    if isinstance(value, int) or (
+        plain[:1] not in _QUOTES and "\n" not in plain and not _YAML12_NUMBER.fullmatch(value)
+    ):
         return plain
     quoted = _dump(value, style='"')
     if "\n" in quoted:
@@ -68,6 +72,11 @@ def render_scalar(value: str | int) -> str:
 
 
 _QUOTES = frozenset({"'", '"', "|", ">"})
+
+#: Plain scalars that PyYAML (YAML 1.1) reads as strings but YAML 1.2 reads as numbers: `1e3`,
+#: `0o17`. Editors (yaml-language-server, which the schema line is for) use YAML 1.2, so such a
+#: value is quoted too, or the editor would flag an imported file as having a number for a string.
+_YAML12_NUMBER = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+|0o[0-7]+")
 
 
 def _dump(value: str | int, *, style: str | None) -> str:
