@@ -289,6 +289,31 @@ def test_out_saves_a_plan_that_loads_back(
         assert result.stdout == Path("plan.json").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize(
+    ("out", "what"),
+    [
+        (".ivrsync/state.json", "the state file"),
+        ("./.ivrsync/../.ivrsync/state.json", "the state file"),
+        (".ivrsync/state.json.journal", "the state journal"),
+        (".ivrsync/state.json.lock", "the state lock"),
+        ("ivr-configs/ivr-103.yaml", "an IVR file"),
+    ],
+    ids=["state", "state-other-spelling", "journal", "lock", "ivr-file"],
+)
+def test_out_never_overwrites_the_state_or_an_ivr_file(
+    run_cli: RunCli, applied: list[dict[str, Any]], out: str, what: str
+) -> None:
+    write_ivr(CONFIGS, ivr_document(103, timeout=30))
+    files = [STATE, CONFIGS / "ivr-103.yaml", Path(".ivrsync/state.json.journal")]
+    before = {path: path.read_bytes() if path.exists() else None for path in files}
+
+    result = run_cli("plan", "--out", out)
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert f"error: --out {out} is {what}" in result.stderr
+    assert {path: path.read_bytes() if path.exists() else None for path in files} == before
+
+
 def test_invalid_configs_print_problems_and_no_plan(
     run_cli: RunCli, applied: list[dict[str, Any]]
 ) -> None:

@@ -12,6 +12,7 @@ has changes; drift alone is 0 (`ivrsync drift --detailed-exitcode` reports drift
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -26,7 +27,7 @@ from ivrsync.cli.options import (
     use_color,
 )
 from ivrsync.diff import compute_plan
-from ivrsync.errors import EXIT_CHANGES, EXIT_OK, ConfigError
+from ivrsync.errors import EXIT_CHANGES, EXIT_OK, ConfigError, UsageError
 from ivrsync.planfile import render_plan_json, save_plan
 from ivrsync.refresh import RefreshedPlan
 from ivrsync.render.plan_markdown import render_plan_markdown
@@ -36,6 +37,23 @@ from ivrsync.render.refresh import render_refresh_text
 from ivrsync.smartflo import Credentials, check_base_url, credentials_from_env, open_client
 from ivrsync.state import StateStore
 from ivrsync.validate import load_config_dir
+
+
+def _check_out_path(out_path: str, store: StateStore, sources: Iterable[str]) -> None:
+    """Refuse an --out that would overwrite the state (or its journal or lock) or an IVR file.
+
+    `plan` never writes the state, and a plan saved over an IVR file would destroy it.
+    """
+    out = Path(out_path).resolve()
+    protected = {store.path: "the state file", store.journal_path: "the state journal"}
+    protected[store.lock_path] = "the state lock"
+    protected.update((Path(source), "an IVR file") for source in sources)
+    for path, what in protected.items():
+        if path.resolve() == out:
+            raise UsageError(
+                f"--out {out_path} is {what}; saving the plan there would overwrite it",
+                hint="save the plan to a file of its own, e.g. --out plan.json",
+            )
 
 
 @click.command("plan")
@@ -97,7 +115,10 @@ def command(
             "the IVR configs have errors, so no plan was made",
             hint="fix the problems listed above (`ivrsync validate` lists them too)",
         )
-    state = StateStore(Path(state_path)).load()
+    store = StateStore(Path(state_path))
+    if out_path is not None:
+        _check_out_path(out_path, store, (config.source for config in config_set.configs))
+    state = store.load()
     plan = compute_plan(config_set.configs, state, targets=targets or None)
     refreshed: RefreshedPlan | None = None
     if credentials is not None:
