@@ -222,6 +222,19 @@ def test_a_human_quoting_the_marker_is_not_hijacked(github: FakeGitHub, tmp_path
     assert github.bodies(7) == [("carol", quoted), (BOT, f"{MARKER}\nPlan: 1 to update.")]
 
 
+def test_a_comment_of_a_deleted_account_is_skipped_not_a_crash(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    # GitHub sends `"user": null` for a comment whose author's account no longer exists.
+    github.comments[7] = [{"id": 1, "body": f"> {MARKER}\nquoted", "user": None}]
+    plan = github.add(7, f"{MARKER}\nold", BOT)
+
+    assert _run(github, tmp_path, f"{MARKER}\nnew") == 0
+
+    assert github.writes() == [("PATCH", f"/repos/{REPO}/issues/comments/{plan}")]
+    assert github.comments[7][1]["body"] == f"{MARKER}\nnew"
+
+
 def test_without_an_author_filter_the_first_marked_comment_is_edited(
     github: FakeGitHub, tmp_path: Path
 ) -> None:

@@ -94,8 +94,11 @@ def prepare_body(body: str, *, marker: str = MARKER) -> str:
 
 
 def comment_from_json(item: Mapping[str, Any]) -> Comment:
+    # `user` is null for a comment whose account was deleted (the API schema allows it).
     user = item.get("user") or {}
-    return Comment(id=int(item["id"]), body=str(item.get("body") or ""), author=str(user["login"]))
+    return Comment(
+        id=int(item["id"]), body=str(item.get("body") or ""), author=str(user.get("login") or "")
+    )
 
 
 def check_api_url(url: str) -> str:
