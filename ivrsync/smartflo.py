@@ -22,6 +22,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -289,6 +290,10 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:
+        # asctime dates (`Sun Nov  6 08:49:37 1994`) and `-0000` carry no zone; HTTP dates are
+        # always GMT (RFC 9110), never the local time a naive datetime would assume.
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now)
 
 

@@ -606,6 +606,27 @@ def test_retry_after_is_honoured(
     assert harness.sleeps == [expected]
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        time.strftime("%a %b %d %H:%M:%S %Y", time.gmtime(NOW + 12)),
+        email.utils.formatdate(NOW + 12).rsplit(" ", 1)[0] + " -0000",
+    ],
+    ids=["asctime", "minus-zero-zone"],
+)
+def test_retry_after_dates_without_a_zone_are_gmt_not_local_time(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    # Smartflo's users are in India: a date read as local time would be 5.5 hours off.
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        assert parse_retry_after(value, now=NOW) == 12.0
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_parse_retry_after_without_header_is_none() -> None:
     assert parse_retry_after(None, now=NOW) is None
     assert parse_retry_after("nan", now=NOW) is None
