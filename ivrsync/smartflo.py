@@ -422,7 +422,11 @@ class SmartfloClient:
             error = self._login_error
         # A fresh copy per caller: one exception object raised in several threads would share
         # (and grow) one traceback.
-        raise type(error)(error.message, hint=error.hint, status=error.status) from error
+        failure = type(error)(error.message, hint=error.hint, status=error.status)
+        # The login is never repeated, so no later request of this client can succeed: whatever
+        # made it fail (a 429, a 5xx, the network), it stops an apply like a 401 does.
+        failure.fatal = True
+        raise failure from error
 
     def _login(self) -> str:
         """POST /v1/auth/login once; return the access token. Raises ApiError subclasses."""

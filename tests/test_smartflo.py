@@ -515,6 +515,7 @@ def test_login_failures_are_not_retried(
         harness.client.put_ivr(349, PUT_BODY)
 
     assert expected in info.value.message
+    assert info.value.fatal, "a failed login is never repeated, so it must stop the run"
     assert len(harness.api.logins()) == 1
     assert harness.sleeps == []
 
