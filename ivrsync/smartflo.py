@@ -377,6 +377,16 @@ class SmartfloClient:
         payload = self._check(
             what, response, not_found=f"IVR {ivr_id} does not exist in this account"
         )
+        if payload is None and response.content.strip():
+            # Smartflo acknowledges in JSON. A 2xx web page (a proxy, a portal, a wrong base URL)
+            # proves nothing was applied, and recording it would make the state lie.
+            raise ApiError(
+                f"{what}: the answer is not Smartflo's JSON acknowledgement (HTTP "
+                f"{response.status_code}: {self._describe(response)}), so it was not recorded "
+                "as applied",
+                hint="check the base URL (SMARTFLO_BASE_URL): another server answered",
+                status=response.status_code,
+            )
         message = _server_message(payload)
         return self._redact(message) if message else f"HTTP {response.status_code}"
 

@@ -355,17 +355,33 @@ def test_put_sends_the_whole_body_and_returns_the_server_message(make_client: Ma
 @pytest.mark.parametrize(
     ("response", "expected"),
     [
-        (httpx.Response(200, text="<html>ok</html>"), "HTTP 200"),
         (httpx.Response(204), "HTTP 204"),
         (httpx.Response(200, json={"message": "done"}), "done"),
         (httpx.Response(201, json=[1, 2]), "HTTP 201"),
     ],
-    ids=["html", "no-content", "no-success-key", "json-not-object"],
+    ids=["no-content", "no-success-key", "json-not-object"],
 )
 def test_2xx_without_success_false_is_success(
     make_client: MakeClient, response: httpx.Response, expected: str
 ) -> None:
     assert make_client(response).client.put_ivr(349, PUT_BODY) == expected
+
+
+def test_a_2xx_web_page_is_not_an_acknowledgement(make_client: MakeClient) -> None:
+    # A proxy or the portal's web app answering 200 has applied nothing.
+    page = httpx.Response(200, text="<html>portal</html>", headers={"Content-Type": "text/html"})
+    harness = make_client(page)
+
+    with pytest.raises(ApiError) as info:
+        harness.client.put_ivr(349, PUT_BODY)
+
+    assert info.value.message == (
+        "IVR 349: the answer is not Smartflo's JSON acknowledgement (HTTP 200: non-JSON body "
+        "(text/html, 19 bytes): '<html>portal</html>'), so it was not recorded as applied"
+    )
+    assert "SMARTFLO_BASE_URL" in info.value.hint
+    assert not info.value.retryable
+    assert len(harness.api.requests) == 1
 
 
 def test_list_ivrs_returns_the_raw_read_shape(make_client: MakeClient) -> None:
