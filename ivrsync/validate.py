@@ -206,18 +206,27 @@ def _explain(file: LoadedFile, error: ValidationError) -> Iterator[Problem]:
                 )
     elif keyword == "additionalProperties":
         known = list(schema.get("properties", {}))
+        # Only fields the mapping lacks: renaming a key to one it already has makes a duplicate.
+        absent = [name for name in known if name not in value]
         for key in value:
             if key in known:
                 continue
-            close = difflib.get_close_matches(str(key), known, n=1)
-            suggestion = f"; did you mean '{close[0]}'?" if close else ""
+            close = difflib.get_close_matches(str(key), absent, n=1)
+            present = difflib.get_close_matches(str(key), known, n=1)
+            if close:
+                message = f"unknown field '{key}'; did you mean '{close[0]}'?"
+                hint = f"rename it to '{close[0]}'"
+            elif present:
+                message = f"unknown field '{key}'; '{present[0]}' is already set"
+                hint = f"remove it, or keep its value in the `{present[0]}:` line"
+            else:
+                message = f"unknown field '{key}'"
+                hint = f"remove it; the fields here are {', '.join(known)}"
             yield file.problem(
-                f"unknown field '{key}'{suggestion}",
+                message,
                 at=file.locate((*path, key), key=True),
                 json_path=(*path, key),
-                hint=f"rename it to '{close[0]}'"
-                if close
-                else f"remove it; the fields here are {', '.join(known)}",
+                hint=hint,
             )
     elif keyword == "type":
         yield file.problem(

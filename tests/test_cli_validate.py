@@ -121,8 +121,9 @@ BAD_INPUTS: list[tuple[str, dict[str, str | bytes], int, str]] = [
         "unknown-field",
         {"ivr.yaml": edited("incorrect_count: 5", "incorrect_count: 5\nincorect_count: 5")},
         1,
-        "ivr.yaml:7:1: error: incorect_count: unknown field 'incorect_count'; did you mean "
-        "'incorrect_count'? (hint: rename it to 'incorrect_count')",
+        "ivr.yaml:7:1: error: incorect_count: unknown field 'incorect_count'; "
+        "'incorrect_count' is already set (hint: remove it, or keep its value in the "
+        "`incorrect_count:` line)",
     ),
     (
         "bad-reference",

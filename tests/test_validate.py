@@ -121,6 +121,12 @@ SCHEMA_CASES = [
     ),
     (
         "timeout: 20",
+        "timeout: 20\ntimout: 7",
+        # Not "did you mean 'timeout'": the file has it already, renaming would duplicate it.
+        [(6, 1, "timout", "error", "unknown field 'timout'; 'timeout' is already set")],
+    ),
+    (
+        "timeout: 20",
         "timeout: 20\nwebhook: 7",
         [(6, 1, "webhook", "error", "unknown field 'webhook'")],
     ),
@@ -310,6 +316,7 @@ SCHEMA_CASES = [
         "number-for-text",
         "missing-field",
         "misspelt-field",
+        "misspelt-field-already-present",
         "unknown-field",
         "recording-without-type",
         "misspelt-recording-type",
