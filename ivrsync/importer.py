@@ -141,7 +141,9 @@ def plan_import(
 
     An IVR a file already defines keeps that file. Others get `<stem>.yaml`; when the stem is
     empty, or shared with another IVR of this import, or `<stem>.yaml` exists and defines
-    something else, `<stem>-<id>.yaml` (or `ivr-<id>.yaml`). The schema line holds the path of
+    something else, `<stem>-<id>.yaml` (or `ivr-<id>.yaml`), with `-2`, `-3`... added while
+    that name is taken too. So no two IVRs share a file, and only a file that already defines
+    the IVR is ever replaced (with `force`). The schema line holds the path of
     `schema_file` relative to each file's folder.
     """
     defined = existing_ivr_files(config_dir)
@@ -161,6 +163,12 @@ def plan_import(
             path = config_dir / f"{stem}{SUFFIX}"
             if not stem or stem_users[stem] > 1 or _key(path) in taken or path.exists():
                 path = config_dir / f"{stem or 'ivr'}-{ivr.id}{SUFFIX}"
+                # `<stem>-<id>` may be taken too: by another IVR named so ("Foo 12" beside two
+                # "Foo"s) or by an existing file. Count on, so no two IVRs ever share a file.
+                count = 1
+                while _key(path) in taken or path.exists():
+                    count += 1
+                    path = config_dir / f"{stem or 'ivr'}-{ivr.id}-{count}{SUFFIX}"
         taken.add(_key(path))
         document = document_from_body(ivr.id, ivr.body)
         text = render_ivr_yaml(document, schema_path=_relative(schema_file, path.parent))

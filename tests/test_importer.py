@@ -110,6 +110,24 @@ def test_files_are_named_after_ivrs_with_the_id_added_on_a_clash(project: Path) 
     ]
 
 
+def test_a_name_with_the_id_added_that_is_taken_too_gets_a_count(project: Path) -> None:
+    config_dir = project / "ivr-configs"
+    write_ivr(config_dir, ivr_document(99), name="night-13.yaml")  # another IVR's file
+    # IVR 5's name is what the two "Foo"s fall back to; one "Night" falls back to a used name.
+    ivrs = [live_ivr(5, "Foo 12"), live_ivr(12, "Foo"), live_ivr(13, "Night")]
+    ivrs += [live_ivr(14, "Foo"), live_ivr(20, "Night")]
+
+    plan = plan_import(ivrs, config_dir)
+
+    assert [(f.ivr.id, f.display, f.exists) for f in plan.files] == [
+        (5, "ivr-configs/foo-12.yaml", False),
+        (12, "ivr-configs/foo-12-2.yaml", False),
+        (13, "ivr-configs/night-13-2.yaml", False),
+        (14, "ivr-configs/foo-14.yaml", False),
+        (20, "ivr-configs/night-20.yaml", False),
+    ]
+
+
 def test_an_ivr_already_defined_by_a_file_goes_back_to_that_file(project: Path) -> None:
     config_dir = project / "ivr-configs"
     write_ivr(config_dir / "teams", ivr_document(7, timeout=99), name="custom-name.yaml")
