@@ -245,6 +245,19 @@ class LoadedFile:
             return _mark(key_node)
         return _mark(node)
 
+    def source_text(self, json_path: JsonPath) -> str | None:
+        """The text written for the scalar at `json_path` (`yes`, `0231`), before YAML typed it.
+
+        None when the path does not lead to a scalar. Lazy, like `locate`.
+        """
+        node = self._root
+        for part in json_path:
+            step = None if node is None else _child(node, part)
+            if step is None:
+                return None
+            node = step[1]
+        return node.value if isinstance(node, ScalarNode) else None
+
     def mapping_path_at(self, position: tuple[int, int]) -> tuple[str | int, ...]:
         """The JSON path of the mapping holding the key that starts at `position` (1-based)."""
         root = self._root

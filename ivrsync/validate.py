@@ -12,6 +12,7 @@ line/column lookups behind them) are only worked out for documents that fail it.
 from __future__ import annotations
 
 import difflib
+import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -233,7 +234,7 @@ def _explain(file: LoadedFile, error: ValidationError) -> Iterator[Problem]:
             f"expected {_expected(expected)}, got {_describe(value)}",
             at=at,
             json_path=path,
-            hint=_type_hint(path, value, schema),
+            hint=_type_hint(path, value, schema, file.source_text(path)),
         )
     elif (
         keyword in ("pattern", "anyOf")
@@ -316,15 +317,22 @@ def _explain_reference(value: str, kind: str) -> tuple[str, str]:
     return f"'{shown}': the id must not contain spaces (only custom_dialplan ids may)", hint
 
 
-def _type_hint(path: Sequence[str | int], value: object, schema: Mapping[str, Any]) -> str:
+def _type_hint(
+    path: Sequence[str | int], value: object, schema: Mapping[str, Any], written: str | None
+) -> str:
+    """What would fix a wrong type; `written` is the value's text in the file, when known."""
     expected = schema.get("type")
     field = str(path[-1]) if path else ""
     if value is None and field:
         return f"fill in a value after `{field}:`"
     if expected == "integer" and isinstance(value, float) and value.is_integer():
         return f"write {int(value)}, without a decimal point"
-    if expected == "string" and isinstance(value, int | float | bool):
-        return f'quote it: {field}: "{value}"'
+    if expected == "integer" and isinstance(value, str) and value.isascii() and value.isdigit():
+        return f"write {field}: {int(value)}, without quotes"
+    if expected == "string" and not isinstance(value, str | list | dict):
+        # YAML typed it (`yes` is true, `0231` is octal 153): quote what was written.
+        text = written if written is not None else str(value)
+        return f"quote it: {field}: {json.dumps(text, ensure_ascii=False)}"
     about = _field_descriptions().get(field) or schema.get("description")
     return str(about) if about else ""
 
