@@ -476,6 +476,20 @@ def test_commit_state_with_nothing_to_commit_does_nothing(
     assert git(origin, "rev-parse", "main") == before
 
 
+def test_commit_state_without_a_state_folder_does_nothing(
+    origin_and_clone: tuple[Path, Path],
+) -> None:
+    # A repository with no state yet whose first apply failed before recording anything.
+    origin, clone = origin_and_clone
+    before = git(origin, "rev-parse", "main")
+
+    result = commit_state(clone, ".ivrsync-new", "main")
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "nothing to commit" in result.stdout
+    assert git(origin, "rev-parse", "main") == before
+
+
 def test_commit_state_rebases_when_the_branch_moved(
     origin_and_clone: tuple[Path, Path], tmp_path: Path
 ) -> None:

@@ -30,6 +30,13 @@ export GIT_AUTHOR_EMAIL="${GIT_AUTHOR_EMAIL:-41898282+github-actions[bot]@users.
 export GIT_COMMITTER_NAME="${GIT_COMMITTER_NAME:-$GIT_AUTHOR_NAME}"
 export GIT_COMMITTER_EMAIL="${GIT_COMMITTER_EMAIL:-$GIT_AUTHOR_EMAIL}"
 
+# No state folder at all: the apply failed before recording anything (say, invalid configs in a
+# repository that has no state yet). Nothing to commit, and `git add` would fail on the pathspec.
+if [ ! -e "$state_dir" ] && [ -z "$(git ls-files -- "$state_dir")" ]; then
+    echo "commit_state: no $state_dir; nothing to commit"
+    exit 0
+fi
+
 # Never a lock file, even where .gitignore does not say so: a lock committed by a killed run would
 # block every later apply.
 git add -A -- "$state_dir" ":(exclude)$state_dir/*.lock"
