@@ -153,7 +153,16 @@ class _Reader:
         value = self.value(field, source, where)
         if not isinstance(value, str):
             self.fail(where + field, f"expected a string, got {_json_type(value)}")
-        return str(value)
+        return self.unicode(where + field, value)
+
+    def unicode(self, field: str, text: str) -> str:
+        """`text`, refused when it cannot be written as UTF-8 (JSON allows lone surrogates
+        such as "\\ud800"; a YAML file, the state and the next PUT could not carry them)."""
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            self.fail(field, "the text holds characters that are not valid Unicode")
+        return text
 
     def integer(self, field: str, source: Mapping[str, Any], where: str = "") -> int:
         value = self.value(field, source, where)
@@ -168,7 +177,7 @@ class _Reader:
         value = self.value(field, source, where)
         if isinstance(value, bool) or not isinstance(value, int | str):
             self.fail(where + field, f"expected an id, got {_json_type(value)}")
-        text = str(value)
+        text = self.unicode(where + field, str(value))
         if not text.strip():
             self.fail(where + field, "expected an id, got an empty string")
         return text

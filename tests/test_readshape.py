@@ -208,6 +208,18 @@ ERROR_CASES = [
     ("missing destination type", _without("timeout_dest_type"), "'timeout_dest_type'", "missing"),
     ("missing menu", _without("ivr_menu"), "'ivr_menu'", "missing"),
     ("name not a string", sample_item() | {"name": 5}, "'name'", "expected a string"),
+    (
+        "name with a lone surrogate",
+        sample_item() | {"name": "Sales \ud800"},
+        "'name'",
+        "not valid Unicode",
+    ),
+    (
+        "destination id with a lone surrogate",
+        _menu_with(destination_id="\udc80"),
+        "'ivr_menu[0].destination_id'",
+        "not valid Unicode",
+    ),
     ("timeout a bool", sample_item() | {"timeout": True}, "'timeout'", "expected an integer"),
     ("timeout a word", sample_item() | {"timeout": "soon"}, "'timeout'", "expected an integer"),
     ("timeout a float", sample_item() | {"timeout": 2.5}, "'timeout'", "expected an integer"),
