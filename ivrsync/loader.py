@@ -146,6 +146,15 @@ class _Loader(_BaseLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[_DuplicateKey] = []
+        self.octal_integers = False
+
+    def construct_yaml_int(self, node: ScalarNode) -> int:
+        # YAML 1.1 (PyYAML) reads `030` as octal 24; YAML 1.2 (editors) reads 30. Note it, so
+        # validation can ask which was meant (cheap: this runs for integers only).
+        text = node.value.lstrip("+-")
+        if text[:1] == "0" and len(text.lstrip("0_")) > 1 and text.replace("_", "").isdigit():
+            self.octal_integers = True
+        return int(super().construct_yaml_int(node))
 
     def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode and implicit[0]:
@@ -177,6 +186,9 @@ class _Loader(_BaseLoader):
                 self.duplicates.append(_DuplicateKey(str(key), _mark(first), _mark(key_node)))
 
 
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+
+
 def _mark(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -198,6 +210,8 @@ class LoadedFile:
     document: Any
     parsed: bool
     problems: tuple[Problem, ...] = ()
+    #: Some integer is written with a leading zero (`030`), which YAML versions read differently.
+    octal_integers: bool = False
 
     @property
     def is_mapping(self) -> bool:
@@ -413,7 +427,8 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
             "write one IVR mapping (id, name, ..., menu)",
             start,
         )
-    loaded = LoadedFile(path, display, text, document, parsed=True)
+    octal = loader.octal_integers
+    loaded = LoadedFile(path, display, text, document, parsed=True, octal_integers=octal)
     problems: list[Problem] = []
     if not isinstance(document, dict):
         problems.append(
@@ -436,7 +451,9 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
         )
     if not problems:
         return loaded
-    return LoadedFile(path, display, text, document, parsed=True, problems=tuple(problems))
+    return LoadedFile(
+        path, display, text, document, parsed=True, problems=tuple(problems), octal_integers=octal
+    )
 
 
 def _kind(value: object) -> str:

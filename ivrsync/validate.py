@@ -93,6 +93,19 @@ def _field_descriptions() -> dict[str, str]:
 
 
 @cache
+def _integer_fields() -> frozenset[str]:
+    """The fields (of the document and of menu entries) that may hold an integer."""
+    schema = load_schema()
+    fields = {**schema["$defs"]["menu_entry"]["properties"], **schema["properties"]}
+    return frozenset(
+        name
+        for name, prop in fields.items()
+        if prop.get("type") == "integer"
+        or any(branch.get("type") == "integer" for branch in prop.get("anyOf", ()))
+    )
+
+
+@cache
 def _reference_kinds() -> dict[str, str]:
     """Field name -> `recording` or `destination`, for the fields holding references."""
     schema = load_schema()
@@ -124,6 +137,7 @@ def load_config_set(paths: Sequence[str | Path]) -> ConfigSet:
         if file.is_mapping:
             problems.extend(schema_problems(file))
             problems.extend(_menu_problems(file))
+            problems.extend(_octal_problems(file))
     problems.extend(_cross_file_problems(files))
 
     failed = {p.file for p in problems if p.is_error}
@@ -392,6 +406,35 @@ def _menu_problems(file: LoadedFile) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _octal_problems(file: LoadedFile) -> Iterator[Problem]:
+    """Integers written with a leading zero: `timeout: 030` is 24 to PyYAML, 30 to editors."""
+    if not file.octal_integers:
+        return
+    places: list[tuple[tuple[str | int, ...], object]] = [
+        ((key,), value) for key, value in file.document.items()
+    ]
+    for index, entry in _menu_entries(file.document):
+        places.extend((("menu", index, key), value) for key, value in entry.items())
+    for path, value in places:
+        # Only where a number belongs: elsewhere the schema already reports the wrong type.
+        if path[-1] not in _integer_fields() or not isinstance(value, int):
+            continue
+        written = file.source_text(path) or ""
+        digits = written.lstrip("+-").replace("_", "")
+        if not (digits[:1] == "0" and len(digits.lstrip("0")) > 1):
+            continue
+        field = str(path[-1])
+        decimal = int(written.replace("_", ""), 10)
+        yield file.problem(
+            f"{written} starts with 0, so YAML reads it as the octal number {value}, "
+            f"while editors read {decimal}",
+            at=file.locate(path),
+            json_path=path,
+            hint=f"write {field}: {value} or {field}: {decimal}, whichever you mean, "
+            "without the leading 0",
+        )
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,37 @@ SCHEMA_CASES = [
     ),
     (
         "timeout: 20",
+        "timeout: 030",
+        [
+            (
+                5,
+                10,
+                "timeout",
+                "error",
+                "030 starts with 0, so YAML reads it as the octal number 24, while editors read 30",
+            )
+        ],
+    ),
+    (
+        "option: 2",
+        "option: 011",
+        [
+            (
+                17,
+                13,
+                "menu[1].option",
+                "error",
+                "011 starts with 0, so YAML reads it as the octal number 9, while editors read 11",
+            )
+        ],
+    ),
+    (
+        "timeout: 20",
+        "timeout: 007",  # 7 either way: no doubt, no problem
+        [],
+    ),
+    (
+        "timeout: 20",
         "timeout: 20\ntimout: 7",
         # Not "did you mean 'timeout'": the file has it already, renaming would duplicate it.
         [(6, 1, "timout", "error", "unknown field 'timout'; 'timeout' is already set")],
@@ -316,6 +347,9 @@ SCHEMA_CASES = [
         "number-for-text",
         "missing-field",
         "misspelt-field",
+        "octal-looking-integer",
+        "octal-looking-option",
+        "leading-zeros-same-either-way",
         "misspelt-field-already-present",
         "unknown-field",
         "recording-without-type",
