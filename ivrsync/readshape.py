@@ -195,6 +195,11 @@ class _Reader:
         return self.reference(RECORDING_TYPE, ident)
 
 
+def read_shape_id(item: Any) -> int:
+    """The id of one item of `GET /v1/ivrs`; ApiError when the item or its id is unreadable."""
+    return _Reader(item).id
+
+
 def live_ivr_from_read_shape(item: Mapping[str, Any]) -> LiveIvr:
     """Map one item of `GET /v1/ivrs` to the IVR's PUT body.
 

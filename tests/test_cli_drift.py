@@ -143,3 +143,25 @@ def test_a_corrupt_state_is_an_error_before_any_request(
     assert result.stderr.startswith("error: ")
     assert fake.requests == []
     assert STATE.read_text(encoding="utf-8") == "{not json"
+
+
+def test_an_unreadable_ivr_is_left_out_unless_it_is_managed(run_cli: RunCli, project: Path) -> None:
+    odd = {**seed()[0], "id": 99, "name": "Odd", "description": None}  # null: cannot be mapped
+    with FakeSmartflo(ivrs=[*seed(), odd], token=TOKEN) as server:
+        env = env_for(server)
+        # Importing another IVR works beside the odd one...
+        assert run_cli("import", "--id", "7926", env=env).exit_code == 0
+
+        # ...and drift leaves the unmanaged odd IVR out, with a warning, instead of failing.
+        left_out = run_cli("drift", "--detailed-exitcode", env=env)
+        assert left_out.exit_code == 0, left_out.stderr
+        assert left_out.stderr.startswith(
+            "warning: IVR 99 was left out: cannot read IVR 99, field 'description'"
+        )
+
+        # A managed IVR that cannot be read cannot be compared: that stops drift.
+        server.edit_ivr(7926, timeout=None)
+        broken = run_cli("drift", "--detailed-exitcode", env=env)
+        assert broken.exit_code == 1
+        assert "error: cannot read IVR 7926, field 'timeout'" in broken.stderr
+        assert "Traceback" not in broken.stderr

@@ -36,7 +36,7 @@ def sample_item(**changes: Any) -> dict[str, Any]:
 def test_the_documented_sample_maps_to_the_put_body() -> None:
     client = Lister([sample_item()])
 
-    live = fetch_live(client)
+    live = fetch_live(client).ivrs
 
     assert client.calls == 1
     assert list(live) == [7926]
@@ -60,7 +60,7 @@ def test_the_documented_sample_maps_to_the_put_body() -> None:
 
 
 def test_ids_as_strings_are_keyed_as_integers() -> None:
-    live = fetch_live(Lister([sample_item(id="7926"), sample_item(id=12, name="Other")]))
+    live = fetch_live(Lister([sample_item(id="7926"), sample_item(id=12, name="Other")])).ivrs
 
     assert {ivr_id: ivr.name for ivr_id, ivr in live.items()} == {7926: "Welcome IVR", 12: "Other"}
 
@@ -72,9 +72,27 @@ def test_an_id_listed_twice_is_an_error_naming_it() -> None:
         fetch_live(client)
 
 
-def test_an_unmappable_item_is_an_api_error() -> None:
-    item = sample_item()
+def test_an_unmappable_item_is_kept_aside_and_required_only_where_needed() -> None:
+    item = sample_item(id=13, name="Odd")
     del item["timeout"]
 
-    with pytest.raises(ApiError, match="IVR 7926, field 'timeout'"):
-        fetch_live(Lister([item]))
+    account = fetch_live(Lister([sample_item(), item]))
+
+    assert list(account.ivrs) == [7926]
+    assert list(account.unreadable) == [13]
+    account.require([7926])  # the readable one: no error
+    with pytest.raises(ApiError, match="IVR 13, field 'timeout'"):
+        account.require([7926, 13])
+    assert account.skipped([7926]) == [f"IVR 13 was left out: {account.unreadable[13].message}"]
+    assert account.skipped([7926, 13]) == []
+
+
+@pytest.mark.parametrize(
+    "item",
+    [{"name": "no id"}, ["not", "an", "object"]],
+    ids=["missing-id", "not-an-object"],
+)
+def test_an_item_whose_id_cannot_be_read_fails_the_whole_read(item: Any) -> None:
+    # Without an id there is no telling whether a managed IVR is affected.
+    with pytest.raises(ApiError, match="GET /v1/ivrs"):
+        fetch_live(Lister([sample_item(), item]))

@@ -37,10 +37,12 @@ def command(state_path: str, base_url: str, output_format: str, detailed_exitcod
     # Loaded before the network call, so a corrupt state fails without touching the account.
     state = StateStore(Path(state_path)).load()
     with open_client(base_url=url, credentials=credentials) as client:
-        live = fetch_live(client)
-    report = compute_drift(state, live)
+        account = fetch_live(client)
+    # A managed IVR that cannot be read cannot be compared: an error. Others are left out.
+    account.require(state.entries)
+    report = compute_drift(state, account.ivrs)
 
-    for warning in report.warnings:
+    for warning in [*account.skipped(state.entries), *report.warnings]:
         click.echo(f"warning: {warning}", err=True)
     if output_format == "json":
         output = render_drift_json(report)

@@ -45,8 +45,10 @@ def command(
     url = check_base_url(base_url)
     credentials = credentials_from_env(os.environ)
     with open_client(base_url=url, credentials=credentials) as client:
-        live = fetch_live(client)
-    plan = plan_import(select_ivrs(live, ids or None), Path(config_dir))
+        account = fetch_live(client)
+    # Only the IVRs being imported must be readable: `--id 12` works beside an odd IVR 13.
+    account.require(ids or account.unreadable)
+    plan = plan_import(select_ivrs(account.ivrs, ids or None), Path(config_dir))
     refuse_overwrites(plan, force=force)
 
     def report(file: ImportFile) -> None:

@@ -57,6 +57,12 @@ def check_overwrite_drift(*, refresh: bool, overwrite_drift: bool) -> None:
 def fetch_refreshed(client: IvrLister, plan: Plan, state: State) -> RefreshedPlan:
     """`plan` (made from `state`) with the live IVRs folded in: one `GET /v1/ivrs`.
 
-    Raises the client's ApiError subclasses, and ApiError for a live IVR it cannot map.
+    Raises the client's ApiError subclasses, and ApiError for a live IVR it cannot map among
+    those the plan or the state names; any other unreadable IVR is left out with a warning.
     """
-    return refresh_plan(plan, state, fetch_live(client))
+    account = fetch_live(client)
+    involved = {change.id for change in plan.changes} | set(state.entries)
+    account.require(involved)
+    for warning in account.skipped(involved):
+        click.echo(f"warning: {warning}", err=True)
+    return refresh_plan(plan, state, account.ivrs)
