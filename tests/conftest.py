@@ -11,8 +11,14 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import settings
 
 from ivrsync.cli import cli
+
+# No per-example deadline for property tests: the machines that run CI are shared and noisy, and
+# a slow example is not a failure. (Speed is measured by the scripts under benchmarks/.)
+settings.register_profile("ivrsync", deadline=None)
+settings.load_profile("ivrsync")
 
 #: A complete, valid IVR document (the YAML file's mapping), as in the README's example.
 BASE_DOCUMENT: dict[str, Any] = {
