@@ -275,6 +275,7 @@ def test_a_run_killed_with_sigkill_loses_nothing_and_a_rerun_converges(
             assert time.monotonic() < deadline
             store.load()  # readable at every point: raises StateError otherwise
             samples += 1
+            time.sleep(0.002)  # leave the GIL to the in-process fake server now and then
         process.send_signal(signal.SIGKILL)
         code, _, _ = finish(process)
         settle(ws.fake)  # requests the dead process left in flight are answered into the void
