@@ -35,6 +35,17 @@ def adopt_all(run_cli: RunCli, workspace: Workspace) -> None:
     workspace.fake.reset_requests()
 
 
+#: `python -m ivrsync ARGS` with Ctrl-C as a person at a terminal has it. A shell starts
+#: background jobs with SIGINT ignored, and Python then never raises KeyboardInterrupt; when the
+#: test suite itself runs in such a job, a plain `-m ivrsync` would not see the test's SIGINT.
+LAUNCHER = (
+    "import runpy, signal, sys; "
+    "signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'ivrsync'; "
+    "runpy.run_module('ivrsync', run_name='__main__', alter_sys=True)"
+)
+
+
 class Spawned:
     """A `python -m ivrsync apply` process whose output goes to files (a pipe nobody reads
     while waiting could fill up and block the process)."""
@@ -46,7 +57,7 @@ class Spawned:
         self.err = workspace.root / f"err-{id(self)}.txt"
         with self.out.open("wb") as out, self.err.open("wb") as err:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "ivrsync", *args],
+                [sys.executable, "-c", LAUNCHER, *args],
                 stdin=stdin,
                 stdout=out,
                 stderr=err,
