@@ -31,9 +31,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import yaml
+from ivr_corpus import fixed_document
 
 from ivrsync.apply import apply_plan
 from ivrsync.body import body_from_document
@@ -48,37 +48,17 @@ TOKEN = "bench-token"
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 
-def document(ivr_id: int, timeout: int) -> dict[str, Any]:
-    return {
-        "id": ivr_id,
-        "name": f"IVR {ivr_id}",
-        "description": "IVR for the support team",
-        "recording": "recording|0231",
-        "timeout": timeout,
-        "incorrect_count": 5,
-        "invalid_recording": "recording|349",
-        "invalid_destination": "extension|05047530002",
-        "timeout_retry_recording": "recording|52156",
-        "timeout_recording": "recording|123",
-        "timeout_destination": "extension|05047530002",
-        "timeout_tries": 3,
-        "recording_invalid": "recording|58999",
-        "menu": [
-            {"option": "1", "destination": "extension|05047530002"},
-            {"option": "2", "destination": "extension|845"},
-        ],
-    }
-
-
 def prepare(root: Path, changes: int) -> Path:
     """Write the configs (timeout 40) and a seed (timeout 20); return the seed file."""
     configs = root / "ivr-configs"
     configs.mkdir()
     seed = []
     for ivr_id in range(1, changes + 1):
-        text = yaml.safe_dump(document(ivr_id, 40), sort_keys=False)
+        text = yaml.safe_dump(fixed_document(ivr_id, timeout=40), sort_keys=False)
         (configs / f"ivr-{ivr_id}.yaml").write_text(text, encoding="utf-8")
-        seed.append(read_shape_from_body(ivr_id, body_from_document(document(ivr_id, 20))))
+        seed.append(
+            read_shape_from_body(ivr_id, body_from_document(fixed_document(ivr_id, timeout=20)))
+        )
     path = root / "seed.json"
     path.write_text(json.dumps({"ivrs": seed}), encoding="utf-8")
     return path

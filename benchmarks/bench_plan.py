@@ -18,7 +18,6 @@ is over the target.
 from __future__ import annotations
 
 import argparse
-import random
 import resource
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ivr_corpus import write_corpus
 
 from ivrsync.body import digest_body
 from ivrsync.diff import compute_plan
@@ -39,32 +39,6 @@ from ivrsync.state import StateStore, render_state_document, write_atomically
 from ivrsync.validate import load_config_dir
 
 TARGET_RATIO = 2.5
-KEYS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#")
-DESTINATIONS = ("extension|0504753{:04d}", "department|{}", "ringgroup|1{:04d}", "agent|0502{:07d}")
-
-
-def ivr_text(ivr_id: int, rng: random.Random) -> str:
-    menu = "".join(
-        f'  - option: "{key}"\n'
-        f"    destination: {rng.choice(DESTINATIONS).format(rng.randrange(10_000))}\n"
-        for key in rng.sample(KEYS, rng.randint(2, 8))
-    )
-    return (
-        f"id: {ivr_id}\n"
-        f"name: Branch {ivr_id} menu\n"
-        f"description: Generated IVR number {ivr_id}\n"
-        f"recording: recording|{rng.randrange(100_000)}\n"
-        f"timeout: {rng.randint(5, 60)}\n"
-        f"incorrect_count: {rng.randint(1, 5)}\n"
-        f"invalid_recording: recording|{rng.randrange(100_000)}\n"
-        f"invalid_destination: extension|0504753{rng.randrange(10_000):04d}\n"
-        f"timeout_retry_recording: recording|{rng.randrange(100_000)}\n"
-        f"timeout_recording: recording|{rng.randrange(100_000)}\n"
-        f"timeout_destination: department|{rng.randrange(100)}\n"
-        f"timeout_tries: {rng.randint(1, 5)}\n"
-        f"recording_invalid: recording|{rng.randrange(100_000)}\n"
-        "menu:\n" + menu
-    )
 
 
 def generate(folder: Path, state_path: Path, count: int, changed_every: int) -> int:
@@ -72,12 +46,7 @@ def generate(folder: Path, state_path: Path, count: int, changed_every: int) -> 
 
     Returns how many IVRs the state has out of date.
     """
-    rng = random.Random(20261126)
-    for index in range(count):
-        ivr_id = 10_000 + index
-        sub = folder / f"region-{index % 20:02d}"
-        sub.mkdir(parents=True, exist_ok=True)
-        (sub / f"ivr-{ivr_id}.yaml").write_text(ivr_text(ivr_id, rng), encoding="utf-8")
+    write_corpus(folder, count)
 
     config_set = load_config_dir(folder)
     assert config_set.ok, config_set.problems[:3]

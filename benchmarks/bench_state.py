@@ -26,30 +26,22 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from ivrsync.body import digest_body
+from ivr_corpus import fixed_document
+
+from ivrsync.body import body_from_document, digest_body
 from ivrsync.model import State, StateEntry
 from ivrsync.state import StateLock, StateStore, render_state_document
 
+MENU = [
+    {"option": "1", "destination": "extension|05047530002"},
+    {"option": "2", "destination": "extension|845"},
+    {"option": "3", "destination": "ringgroup|17839"},
+]
+
 
 def make_entry(ivr_id: int) -> StateEntry:
-    body: dict[str, Any] = {
-        "name": f"IVR {ivr_id}",
-        "description": "benchmark",
-        "recording": "recording|0231",
-        "timeout": 20,
-        "incorrect_count": 5,
-        "invalid_recording": "recording|349",
-        "invalid_destination": "extension|05047530002",
-        "timeout_retry_recording": "recording|52156",
-        "timeout_recording": "recording|123",
-        "timeout_destination": "extension|05047530002",
-        "timeout_tries": 3,
-        "recording_invalid": "recording|58999",
-        "option": ["1", "2", "3"],
-        "destination": ["extension|05047530002", "extension|845", "ringgroup|17839"],
-    }
+    body = body_from_document(fixed_document(ivr_id, menu=MENU))
     return StateEntry(
         ivr_id, body, digest_body(body), f"ivr-configs/{ivr_id}.yaml", "2026-11-26T23:30:00Z"
     )

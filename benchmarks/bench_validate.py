@@ -16,7 +16,6 @@ Also times validation of a set where 1% of the files have problems (the slow, la
 from __future__ import annotations
 
 import argparse
-import random
 import tempfile
 import time
 from collections.abc import Callable
@@ -24,55 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from ivr_corpus import write_corpus
 
 from ivrsync.validate import load_config_set
-
-DESTINATIONS = ("extension|0504753{:04d}", "department|{}", "ringgroup|1{:04d}", "agent|0502{:07d}")
-
-
-def ivr_text(ivr_id: int, rng: random.Random, first_id: int, count: int) -> str:
-    keys = rng.sample(
-        ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#"], rng.randint(2, 8)
-    )
-    menu = []
-    for key in keys:
-        if rng.random() < 0.2:
-            destination = f"ivr|{first_id + rng.randrange(count)}"
-        elif rng.random() < 0.05:
-            destination = "hangup|1"
-        else:
-            destination = rng.choice(DESTINATIONS).format(rng.randrange(10_000))
-        menu.append(f'  - option: "{key}"\n    destination: {destination}\n')
-    return (
-        "# yaml-language-server: $schema=../schemas/ivr.schema.json\n"
-        f"id: {ivr_id}\n"
-        f"name: Branch {ivr_id} menu\n"
-        f"description: Generated IVR number {ivr_id}\n"
-        f"recording: recording|{rng.randrange(100_000)}\n"
-        f"timeout: {rng.randint(5, 60)}\n"
-        f"incorrect_count: {rng.randint(1, 5)}\n"
-        f"invalid_recording: recording|{rng.randrange(100_000)}\n"
-        f"invalid_destination: extension|0504753{rng.randrange(10_000):04d}\n"
-        f"timeout_retry_recording: recording|{rng.randrange(100_000)}\n"
-        f"timeout_recording: recording|{rng.randrange(100_000)}\n"
-        f"timeout_destination: department|{rng.randrange(100)}\n"
-        f"timeout_tries: {rng.randint(1, 5)}\n"
-        f"recording_invalid: outbound_tts|{rng.randrange(100_000)}\n"
-        "menu:\n" + "".join(menu)
-    )
-
-
-def generate(folder: Path, count: int, *, broken_every: int = 0) -> None:
-    rng = random.Random(20261126)
-    first_id = 10_000
-    for index in range(count):
-        ivr_id = first_id + index
-        text = ivr_text(ivr_id, rng, first_id, count)
-        if broken_every and index % broken_every == 0:
-            text = text.replace("timeout: ", "timout: ", 1)
-        sub = folder / f"region-{index % 20:02d}"
-        sub.mkdir(exist_ok=True)
-        (sub / f"ivr-{ivr_id}.yaml").write_text(text, encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -105,7 +58,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         valid = Path(tmp, "valid")
         valid.mkdir()
-        generate(valid, args.files)
+        write_corpus(valid, args.files)
         files = sorted(valid.rglob("*.yaml"))
 
         result = load_config_set([valid])
@@ -122,7 +75,7 @@ def main() -> None:
 
         broken = Path(tmp, "broken")
         broken.mkdir()
-        generate(broken, args.files, broken_every=100)
+        write_corpus(broken, args.files, broken_every=100)
         broken_result = load_config_set([broken])
         if broken_result.ok:
             raise SystemExit("the broken files should have problems")
