@@ -11,6 +11,7 @@ import pytest
 
 from ivrsync.errors import ApiError
 from ivrsync.live import fetch_live
+from tests.test_readshape import SAMPLE_BODY
 
 SAMPLE = Path(__file__).parent / "data" / "live" / "ivrs-list.json"
 
@@ -40,22 +41,7 @@ def test_the_documented_sample_maps_to_the_put_body() -> None:
 
     assert client.calls == 1
     assert list(live) == [7926]
-    assert live[7926].body == {
-        "name": "Welcome IVR",
-        "description": "Welcome IVR",
-        "recording": "recording|19549",
-        "timeout": 30,
-        "incorrect_count": 1,
-        "invalid_recording": "recording|244",
-        "invalid_destination": "extension|050109590001",
-        "timeout_retry_recording": "recording|245",
-        "timeout_recording": "recording|245",
-        "timeout_destination": "extension|050109590001",
-        "timeout_tries": 1,
-        "recording_invalid": "recording|244",
-        "option": ["1"],
-        "destination": ["ringgroup|17839"],
-    }
+    assert live[7926].body == SAMPLE_BODY
     assert live[7926].warnings == ()
 
 
