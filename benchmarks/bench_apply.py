@@ -37,11 +37,13 @@ from ivr_corpus import fixed_document
 
 from ivrsync.apply import apply_plan
 from ivrsync.body import body_from_document
-from ivrsync.diff import compute_plan
-from ivrsync.readshape import read_shape_from_body
-from ivrsync.smartflo import Credentials, RetryPolicy, open_client
+from ivrsync.config.validate import load_config_dir
+from ivrsync.plan.diff import compute_plan
+from ivrsync.smartflo.client import open_client
+from ivrsync.smartflo.credentials import Credentials
+from ivrsync.smartflo.readshape import read_shape_from_body
+from ivrsync.smartflo.retry import RetryPolicy
 from ivrsync.state import StateStore
-from ivrsync.validate import load_config_dir
 
 TARGET_RATIO = 1.3
 TOKEN = "bench-token"

@@ -32,11 +32,12 @@ import yaml
 from ivr_corpus import write_corpus
 
 from ivrsync.body import digest_body
-from ivrsync.diff import compute_plan
+from ivrsync.config.validate import load_config_dir
+from ivrsync.files import write_atomically
 from ivrsync.model import Plan, State, StateEntry
+from ivrsync.plan.diff import compute_plan
 from ivrsync.render.plan_text import render_plan_text
-from ivrsync.state import StateStore, render_state_document, write_atomically
-from ivrsync.validate import load_config_dir
+from ivrsync.state import StateStore, render_state_document
 
 TARGET_RATIO = 2.5
 

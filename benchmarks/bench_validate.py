@@ -4,7 +4,7 @@ Generates N valid IVR files (default 10,000) in a temporary folder, then times, 
 rounds each (wall-clock and CPU time, interleaved):
 
   parse     read every file and `yaml.load(text, Loader=yaml.CSafeLoader)` it
-  validate  `ivrsync.validate.load_config_set([folder])`: discovery, reading, parsing with
+  validate  `ivrsync.config.validate.load_config_set([folder])`: discovery, reading, parsing with
             duplicate-key checks, schema validation, cross-file checks, bodies and digests
 
 and prints both times and the ratio validate/parse. The requirement is a ratio of at most 2.0.
@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 from ivr_corpus import write_corpus
 
-from ivrsync.validate import load_config_set
+from ivrsync.config.validate import load_config_set
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from ivrsync.errors import ApiError, IvrsyncError, PlanFileError
+from ivrsync.files import utc_timestamp
 from ivrsync.model import Action, Body, Change, Plan, State, StateEntry
 
 OutcomeStatus = Literal["applied", "failed", "not_attempted", "forgotten", "abandoned"]
@@ -126,11 +127,6 @@ def _utc_now() -> datetime:
 
 def _ignore(_: Outcome) -> None:
     return None
-
-
-def _timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC to the second, as the state file stores it (`2026-11-26T23:30:00Z`)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -333,7 +329,7 @@ def _put_one(
         body=change.body,
         digest=change.digest,
         source=change.source,
-        applied_at=_timestamp(clock()),
+        applied_at=utc_timestamp(clock()),
     )
     with run.cond:
         if run.closed:

@@ -25,11 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ivrsync.body import body_from_document, digest_body, document_from_body
+from ivrsync.config.ivr_yaml import render_ivr_yaml
+from ivrsync.config.loader import discover, load_file
 from ivrsync.errors import UsageError
-from ivrsync.loader import discover, display_path, load_file
+from ivrsync.files import display_path, utc_timestamp, write_atomically
 from ivrsync.model import StateEntry
-from ivrsync.readshape import LiveIvr
-from ivrsync.render.ivr_yaml import render_ivr_yaml
+from ivrsync.smartflo.readshape import LiveIvr
 from ivrsync.state import StateLock
 
 #: Where the schema lives, relative to the project root (the working directory), as the example
@@ -214,7 +215,7 @@ def write_import(
             body=body,
             digest=digest_body(body),
             source=file.display,
-            applied_at=clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            applied_at=utc_timestamp(clock()),
         )
         lock.record_applied(entry)
         entries.append(entry)
@@ -224,14 +225,7 @@ def write_import(
 
 def _write(file: ImportFile, *, force: bool) -> None:
     try:
-        file.path.parent.mkdir(parents=True, exist_ok=True)
-        if force:
-            temporary = file.path.with_name(f".{file.path.name}.{os.getpid()}.tmp")
-            temporary.write_text(file.text, encoding="utf-8")
-            os.replace(temporary, file.path)
-        else:
-            with file.path.open("x", encoding="utf-8") as handle:
-                handle.write(file.text)
+        write_atomically(file.path, file.text.encode("utf-8"), exclusive=not force)
     except FileExistsError as exc:
         raise UsageError(
             f"{file.display}: the file appeared while importing; not overwritten",

@@ -11,7 +11,7 @@ import pytest
 
 from ivrsync.body import body_from_document
 from ivrsync.fake_smartflo import FakeSmartflo
-from ivrsync.readshape import live_ivr_from_read_shape, read_shape_from_body
+from ivrsync.smartflo.readshape import live_ivr_from_read_shape, read_shape_from_body
 from ivrsync.state import StateStore
 from tests.conftest import RunCli, ivr_document
 

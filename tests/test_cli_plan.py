@@ -12,7 +12,7 @@ import pytest
 from ivrsync.body import body_from_document, digest_body
 from ivrsync.cli.options import use_color
 from ivrsync.model import StateEntry
-from ivrsync.planfile import PLAN_FORMAT_VERSION, document_checksum, load_plan
+from ivrsync.plan.planfile import PLAN_FORMAT_VERSION, document_checksum, load_plan
 from ivrsync.state import StateStore
 from tests.conftest import RunCli, ivr_document, write_ivr
 

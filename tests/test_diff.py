@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from ivrsync.body import body_from_document, digest_body
-from ivrsync.diff import compute_plan, diff_bodies
 from ivrsync.errors import UsageError
 from ivrsync.model import (
     Body,
@@ -19,6 +18,7 @@ from ivrsync.model import (
     State,
     StateEntry,
 )
+from ivrsync.plan.diff import compute_plan, diff_bodies
 from tests.conftest import ivr_document
 
 

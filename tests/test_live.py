@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ivrsync.errors import ApiError
-from ivrsync.live import fetch_live
+from ivrsync.smartflo.live import fetch_live
 from tests.test_readshape import SAMPLE_BODY
 
 SAMPLE = Path(__file__).parent / "data" / "live" / "ivrs-list.json"

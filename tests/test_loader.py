@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ivrsync.errors import UsageError
-from ivrsync.loader import (
+from ivrsync.config.loader import (
     LoadedFile,
     discover,
     display_path,
@@ -16,6 +15,7 @@ from ivrsync.loader import (
     load_file,
     parse_text,
 )
+from ivrsync.errors import UsageError
 from ivrsync.model import Problem
 
 

@@ -13,7 +13,7 @@ from ivrsync import __version__
 from ivrsync.body import body_from_document, digest_body
 from ivrsync.errors import PlanFileError
 from ivrsync.model import Change, FieldChange, IvrRef, Plan
-from ivrsync.planfile import (
+from ivrsync.plan.planfile import (
     PLAN_FORMAT_VERSION,
     document_checksum,
     load_plan,

@@ -7,11 +7,10 @@ from typing import Any
 import pytest
 
 from ivrsync.body import body_from_document, digest_body
-from ivrsync.diff import compute_plan
 from ivrsync.errors import ConflictError
 from ivrsync.model import IvrConfig, State, StateEntry
-from ivrsync.readshape import LiveIvr
-from ivrsync.refresh import (
+from ivrsync.plan.diff import compute_plan
+from ivrsync.plan.refresh import (
     Conflict,
     FieldRefresh,
     RefreshedPlan,
@@ -20,6 +19,7 @@ from ivrsync.refresh import (
     refresh_plan,
 )
 from ivrsync.render.refresh import render_refresh_text
+from ivrsync.smartflo.readshape import LiveIvr
 from tests.conftest import ivr_document
 
 

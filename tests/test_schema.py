@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivrsync.model import DTMF_KEYS, SCALAR_FIELDS
-from ivrsync.schema import (
+from ivrsync.config.schema import (
     UnsupportedSchemaError,
     compile_check,
     destination_types,
@@ -20,7 +19,8 @@ from ivrsync.schema import (
     recording_types,
     schema_text,
 )
-from ivrsync.validate import schema_validator
+from ivrsync.config.validate import schema_validator
+from ivrsync.model import DTMF_KEYS, SCALAR_FIELDS
 from tests.conftest import BASE_DOCUMENT
 
 ROOT = Path(__file__).parent.parent

@@ -32,16 +32,14 @@ from ivrsync.errors import (
     TransportError,
     UsageError,
 )
-from ivrsync.smartflo import (
+from ivrsync.smartflo.client import SmartfloClient, open_client
+from ivrsync.smartflo.credentials import (
     DEFAULT_BASE_URL,
     Credentials,
-    RetryPolicy,
-    SmartfloClient,
     check_base_url,
     credentials_from_env,
-    open_client,
-    parse_retry_after,
 )
+from ivrsync.smartflo.retry import RetryPolicy, parse_retry_after
 
 DATA = Path(__file__).parent / "data" / "smartflo"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from ivrsync.body import digest_body
+from ivrsync.config.validate import load_config_dir, load_config_set
 from ivrsync.errors import UsageError
 from ivrsync.model import Problem
-from ivrsync.validate import load_config_dir, load_config_set
 from tests.conftest import ivr_document, write_ivr
 
 DATA = Path(__file__).parent / "data" / "validate"
@@ -451,7 +451,7 @@ def test_custom_dialplan_ids_may_contain_spaces(workdir: Path) -> None:
 
 
 def test_every_destination_type_of_the_schema_is_accepted(workdir: Path) -> None:
-    from ivrsync.schema import destination_types
+    from ivrsync.config.schema import destination_types
 
     *in_menu, last = destination_types()
     entries = "".join(

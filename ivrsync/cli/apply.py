@@ -37,23 +37,20 @@ from ivrsync.cli.options import (
     target_option,
     use_color,
 )
-from ivrsync.diff import compute_plan
+from ivrsync.config.validate import load_config_dir
 from ivrsync.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, ConfigError, UsageError
 from ivrsync.model import Plan, State
-from ivrsync.planfile import load_plan
-from ivrsync.refresh import check_conflicts
+from ivrsync.plan.diff import compute_plan
+from ivrsync.plan.planfile import load_plan
+from ivrsync.plan.refresh import check_conflicts
 from ivrsync.render.apply_report import render_apply_summary, render_outcome_line
 from ivrsync.render.plan_text import render_plan_text
 from ivrsync.render.problems import render_problems
 from ivrsync.render.refresh import render_refresh_text
-from ivrsync.smartflo import (
-    RetryPolicy,
-    check_base_url,
-    credentials_from_env,
-    open_client,
-)
+from ivrsync.smartflo.client import open_client
+from ivrsync.smartflo.credentials import check_base_url, credentials_from_env
+from ivrsync.smartflo.retry import RetryPolicy
 from ivrsync.state import StateStore
-from ivrsync.validate import load_config_dir
 
 CONFIRMATION = "Apply these changes to Smartflo? Only 'yes' is accepted"
 

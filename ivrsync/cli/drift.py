@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 
 from ivrsync.cli.options import base_url_option, format_option, state_option
-from ivrsync.drift import compute_drift
 from ivrsync.errors import EXIT_CHANGES, EXIT_OK
-from ivrsync.live import fetch_live
+from ivrsync.plan.drift import compute_drift
 from ivrsync.render.drift import render_drift_json, render_drift_markdown, render_drift_text
-from ivrsync.smartflo import check_base_url, credentials_from_env, open_client
+from ivrsync.smartflo.client import open_client
+from ivrsync.smartflo.credentials import check_base_url, credentials_from_env
+from ivrsync.smartflo.live import fetch_live
 from ivrsync.state import StateStore
 
 

@@ -9,13 +9,14 @@ from pathlib import Path
 import click
 
 from ivrsync.cli.options import base_url_option, config_dir_option, state_option
+from ivrsync.config.validate import load_config_set
 from ivrsync.errors import EXIT_OK, ConfigError
 from ivrsync.importer import ImportFile, plan_import, refuse_overwrites, select_ivrs, write_import
-from ivrsync.live import fetch_live
 from ivrsync.render.problems import render_problems
-from ivrsync.smartflo import check_base_url, credentials_from_env, open_client
+from ivrsync.smartflo.client import open_client
+from ivrsync.smartflo.credentials import check_base_url, credentials_from_env
+from ivrsync.smartflo.live import fetch_live
 from ivrsync.state import StateStore
-from ivrsync.validate import load_config_set
 
 
 @click.command("import")

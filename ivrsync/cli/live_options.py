@@ -1,8 +1,8 @@
 """`--refresh` and `--overwrite-drift`: how `plan` and `apply` fold the live IVRs into a plan.
 
-Both commands fetch the live IVRs the same way (one `GET /v1/ivrs` through `ivrsync.live`) and
-classify them the same way (`ivrsync.refresh`); only where the section goes differs, so the
-option and the fetch live here once.
+Both commands fetch the live IVRs the same way (one `GET /v1/ivrs` through
+`ivrsync.smartflo.live`) and classify them the same way (`ivrsync.plan.refresh`); only where the
+section goes differs, so the option and the fetch live here once.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 import click
 
 from ivrsync.errors import UsageError
-from ivrsync.live import IvrLister, fetch_live
 from ivrsync.model import Plan, State
-from ivrsync.refresh import RefreshedPlan, refresh_plan
+from ivrsync.plan.refresh import RefreshedPlan, refresh_plan
+from ivrsync.smartflo.live import IvrLister, fetch_live
 
 F = TypeVar("F", bound=Callable[..., Any])
 

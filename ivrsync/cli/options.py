@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ivrsync.smartflo import DEFAULT_BASE_URL
+from ivrsync.smartflo.credentials import DEFAULT_BASE_URL
 
 F = TypeVar("F", bound=Callable[..., Any])
 

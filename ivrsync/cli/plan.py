@@ -26,17 +26,18 @@ from ivrsync.cli.options import (
     target_option,
     use_color,
 )
-from ivrsync.diff import compute_plan
+from ivrsync.config.validate import load_config_dir
 from ivrsync.errors import EXIT_CHANGES, EXIT_OK, ConfigError, UsageError
-from ivrsync.planfile import render_plan_json, save_plan
-from ivrsync.refresh import RefreshedPlan
+from ivrsync.plan.diff import compute_plan
+from ivrsync.plan.planfile import render_plan_json, save_plan
+from ivrsync.plan.refresh import RefreshedPlan
 from ivrsync.render.plan_markdown import render_plan_markdown
 from ivrsync.render.plan_text import render_plan_text
 from ivrsync.render.problems import render_problems
 from ivrsync.render.refresh import render_refresh_text
-from ivrsync.smartflo import Credentials, check_base_url, credentials_from_env, open_client
+from ivrsync.smartflo.client import open_client
+from ivrsync.smartflo.credentials import Credentials, check_base_url, credentials_from_env
 from ivrsync.state import StateStore
-from ivrsync.validate import load_config_dir
 
 
 def _check_out_path(out_path: str, store: StateStore, sources: Iterable[str]) -> None:

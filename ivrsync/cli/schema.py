@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ivrsync.config.schema import schema_text
 from ivrsync.errors import EXIT_OK
-from ivrsync.schema import schema_text
 
 
 @click.command("schema")

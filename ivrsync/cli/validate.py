@@ -7,9 +7,9 @@ from typing import cast
 import click
 
 from ivrsync.cli.options import config_dir_option, format_option
+from ivrsync.config.validate import load_config_dir, load_config_set
 from ivrsync.errors import EXIT_ERROR, EXIT_OK
 from ivrsync.render.problems import ProblemFormat, render_problems
-from ivrsync.validate import load_config_dir, load_config_set
 
 
 @click.command("validate")

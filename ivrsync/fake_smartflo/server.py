@@ -3,7 +3,7 @@
 Real sockets, real HTTP/1.1 keep-alive, one thread per connection: a client with 8 connections
 gets 8 requests served at once, so latency and concurrency behave as against the real API. The
 account lives in memory, in the documented read shape; PUT bodies are checked strictly
-(`checks.put_body_problem`) and stored through `ivrsync.readshape.read_shape_from_body`.
+(`checks.put_body_problem`) and stored through `ivrsync.smartflo.readshape.read_shape_from_body`.
 
 The fake never prints: it logs requests to stderr only when `verbose` is set.
 """
@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from ivrsync.errors import ApiError, UsageError
 from ivrsync.fake_smartflo.checks import put_body_problem
 from ivrsync.fake_smartflo.faults import FaultConfig, FaultKind, FaultPicker
-from ivrsync.readshape import read_shape_from_body
+from ivrsync.smartflo.readshape import read_shape_from_body
 
 HOST = "127.0.0.1"
 

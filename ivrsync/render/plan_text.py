@@ -15,8 +15,8 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ivrsync.diff import MENU_PREFIX
 from ivrsync.model import Action, Change, FieldChange, IvrRef, Plan
+from ivrsync.plan.diff import MENU_PREFIX
 
 #: What a forget does, said wherever a forget is shown.
 FORGET_NOTE = (

@@ -1,7 +1,7 @@
 """Render validation problems as text, JSON or GitHub Actions workflow commands.
 
 Pure functions: problems in, one string out (ending with a newline). The problems are rendered in
-the order given; `ivrsync.validate` already sorts them.
+the order given; `ivrsync.config.validate` already sorts them.
 
 JSON shape (stable; `version` changes only when a field is removed or changes meaning):
 

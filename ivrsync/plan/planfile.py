@@ -24,17 +24,15 @@ field, so a plan edited by hand after review is refused rather than applied.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_args
 
 from ivrsync import __version__
 from ivrsync.errors import PlanFileError
+from ivrsync.files import write_atomically
 from ivrsync.model import BODY_FIELDS, Action, Change, FieldChange, IvrRef, Plan
 
 PLAN_FORMAT_VERSION = 1
@@ -95,32 +93,13 @@ def save_plan(plan: Plan, path: Path) -> None:
 
     Raises `PlanFileError` naming the file when it cannot be written.
     """
-    text = render_plan_json(plan)
-    folder = path.parent
     try:
-        fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomically(path, render_plan_json(plan).encode("utf-8"), make_folder=False)
     except OSError as exc:
-        raise PlanFileError(
-            f"cannot write the plan file {path}: {exc.strerror or exc}",
-            hint="check that the folder exists and is writable",
-        ) from exc
-    try:
-        # mkstemp creates 0600; a plan is a CI artifact and holds no secrets.
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except OSError as exc:
-        _remove_quietly(temp_name)
         raise PlanFileError(
             f"cannot write the plan file {path}: {exc.strerror or exc}",
             hint="check that the folder is writable and the disk is not full",
         ) from exc
-    except BaseException:
-        _remove_quietly(temp_name)
-        raise
 
 
 def load_plan(path: Path) -> Plan:
@@ -285,8 +264,3 @@ def _in_body_order(body: Mapping[str, Any]) -> dict[str, Any]:
     """The body with `BODY_FIELDS` first, in order: the document sorts keys, the PUT should not."""
     known = {name: body[name] for name in BODY_FIELDS if name in body}
     return {**known, **{name: value for name, value in body.items() if name not in known}}
-
-
-def _remove_quietly(name: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(name)

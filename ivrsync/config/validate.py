@@ -1,9 +1,9 @@
 """Validate IVR files: the JSON Schema, then checks across files, into a `ConfigSet`.
 
-`load_config_set` reads every file (through `ivrsync.loader`), checks each document against the
-packaged schema, then runs the checks no schema can express: the same DTMF key twice in a menu, the
-same IVR id or name in two files, `ivr|<id>` destinations naming no IVR in the set. Every problem of
-every file is collected; nothing is raised for bad input.
+`load_config_set` reads every file (through `ivrsync.config.loader`), checks each document against
+the packaged schema, then runs the checks no schema can express: the same DTMF key twice in a menu,
+the same IVR id or name in two files, `ivr|<id>` destinations naming no IVR in the set. Every
+problem of every file is collected; nothing is raised for bad input.
 
 Speed: a valid document costs one `is_valid` pass of a cached validator. Error messages (and the
 line/column lookups behind them) are only worked out for documents that fail it.
@@ -21,10 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ivrsync.body import body_from_document, digest_body, dtmf_key
-from ivrsync.errors import UsageError
-from ivrsync.loader import LoadedFile, discover, load_file
-from ivrsync.model import ConfigSet, IvrConfig, Problem
-from ivrsync.schema import (
+from ivrsync.config.loader import LoadedFile, discover, load_file
+from ivrsync.config.schema import (
     Check,
     UnsupportedSchemaError,
     compile_check,
@@ -32,6 +30,8 @@ from ivrsync.schema import (
     load_schema,
     recording_types,
 )
+from ivrsync.errors import UsageError
+from ivrsync.model import ConfigSet, IvrConfig, Problem
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError

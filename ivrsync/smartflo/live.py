@@ -1,7 +1,7 @@
 """The live IVRs of the account, fetched once and mapped to PUT bodies.
 
 `fetch_live` is the one read of the server that `import`, `drift` and `plan --refresh` share: one
-`GET /v1/ivrs` (the API has no single-IVR read), each item mapped by `ivrsync.readshape`.
+`GET /v1/ivrs` (the API has no single-IVR read), each item mapped by `ivrsync.smartflo.readshape`.
 
 An item that cannot be mapped (a null field, an unknown shape) does not sink the whole read: it is
 kept aside in `LiveAccount.unreadable`, and each command `require`s only the IVRs it works on. So
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ivrsync.errors import ApiError
-from ivrsync.readshape import LiveIvr, live_ivr_from_read_shape, read_shape_id
+from ivrsync.smartflo.readshape import LiveIvr, live_ivr_from_read_shape, read_shape_id
 
 
 class IvrLister(Protocol):

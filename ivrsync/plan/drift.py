@@ -2,7 +2,7 @@
 
 Drift is measured against the state, not the YAML: the state is what ivrsync last put on the
 server, so any difference between it and the live IVR was made outside ivrsync. Field changes have
-the plan's shape (`ivrsync.diff.diff_bodies`): scalar fields, then the menu per DTMF key
+the plan's shape (`ivrsync.plan.diff.diff_bodies`): scalar fields, then the menu per DTMF key
 (`menu.<key>`), with `before` the state's value and `after` the live one.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ivrsync.diff import diff_bodies
 from ivrsync.model import FieldChange, IvrRef, State
-from ivrsync.readshape import LiveIvr
+from ivrsync.plan.diff import diff_bodies
+from ivrsync.smartflo.readshape import LiveIvr
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ivrsync.diff import diff_bodies
 from ivrsync.errors import ConflictError
 from ivrsync.model import Action, Body, Change, FieldChange, IvrRef, Plan, State
-from ivrsync.readshape import LiveIvr
+from ivrsync.plan.diff import diff_bodies
+from ivrsync.smartflo.readshape import LiveIvr
 
 FieldStatus = Literal["conflict", "converged", "overwrite", "drift"]
 

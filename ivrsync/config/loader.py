@@ -22,6 +22,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ivrsync.errors import UsageError
+from ivrsync.files import display_path
 from ivrsync.model import Problem, Severity
 
 try:
@@ -39,16 +40,6 @@ _CACHE_SIZE = 50_000
 
 #: A position in a document: mapping keys and sequence indexes, from the root down.
 JsonPath = Sequence[str | int]
-
-
-def display_path(path: str | Path) -> str:
-    """`path` as shown to users: relative to the working directory when under it, POSIX form."""
-    # String operations, not pathlib: this runs once per file and pathlib is slow for it.
-    absolute = os.path.abspath(path)
-    cwd = os.getcwd()
-    prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
-    shown = absolute[len(prefix) :] if absolute.startswith(prefix) else absolute
-    return shown.replace(os.sep, "/") if os.sep != "/" else shown
 
 
 def format_path(json_path: JsonPath) -> str:

@@ -140,7 +140,7 @@ class _Reader:
         where = f"{self.label}, field {field!r}" if field else self.label
         raise ApiError(
             f"cannot read {where} from GET /v1/ivrs: {problem}",
-            hint="the API's read shape may have changed; ivrsync.readshape maps it",
+            hint="the API's read shape may have changed; ivrsync.smartflo.readshape maps it",
         )
 
     def value(self, field: str, source: Mapping[str, Any], where: str = "") -> Any:

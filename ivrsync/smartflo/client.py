@@ -11,20 +11,16 @@ httpx is passed through `SmartfloClient._redact` before it is surfaced.
 
 from __future__ import annotations
 
-import email.utils
-import ipaddress
 import json
 import logging
 import random
-import re
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
@@ -32,22 +28,26 @@ from ivrsync import __version__
 from ivrsync.errors import (
     ApiError,
     AuthenticationError,
-    CredentialsError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
     RejectedError,
     ServerError,
     TransportError,
-    UsageError,
 )
 from ivrsync.model import Body
-
-DEFAULT_BASE_URL = "https://api-smartflo.tatateleservices.com"
-
-TOKEN_VARIABLE = "SMARTFLO_API_TOKEN"  # noqa: S105  (a variable name, not a secret)
-EMAIL_VARIABLE = "SMARTFLO_EMAIL"
-PASSWORD_VARIABLE = "SMARTFLO_PASSWORD"  # noqa: S105
+from ivrsync.smartflo.credentials import (
+    BEARER_PREFIX,
+    EMAIL_VARIABLE,
+    NEW_TOKEN_HINT,
+    PASSWORD_VARIABLE,
+    TOKEN_CHARS,
+    TOKEN_VARIABLE,
+    Credentials,
+    check_base_url,
+    check_credentials,
+)
+from ivrsync.smartflo.retry import DEFAULT_RETRY, Jitter, RetryPolicy, parse_retry_after
 
 LOGIN_PATH = "/v1/auth/login"
 LIST_PATH = "/v1/ivrs"
@@ -59,242 +59,10 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: How much of a server message or non-JSON body to quote in an error.
 _QUOTE_LIMIT = 300
 
-_TOKEN_PAGE = "Settings > API Connect > API Tokens"  # noqa: S105
-_NEW_TOKEN_HINT = (
-    f"create a new one in the Smartflo portal under {_TOKEN_PAGE} and set {TOKEN_VARIABLE}"
-)
 _REDACTED = "[redacted]"
 
-# A pasted token may carry one or more `Bearer ` prefixes in any case; the header adds exactly one.
-_BEARER_PREFIX = re.compile(r"^(?:bearer\s+)+", re.IGNORECASE)
-# Header values must be visible ASCII; a space or newline inside means a bad paste.
-_TOKEN_CHARS = re.compile(r"^[\x21-\x7e]+$")
 
 logger = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------------------------
-# Credentials
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """Either a portal API token, or an email and password to log in with.
-
-    The token is normalised on construction: surrounding whitespace and any `Bearer ` prefixes
-    (any case) are removed, so the header is always exactly `Bearer <token>`. The repr and str
-    show which credentials are set, never their values.
-    """
-
-    token: str | None = field(default=None, repr=False)
-    email: str | None = None
-    password: str | None = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.token is not None:
-            object.__setattr__(self, "token", _BEARER_PREFIX.sub("", self.token.strip()))
-
-    def __repr__(self) -> str:
-        token = "<set>" if self.token else None
-        password = "<set>" if self.password else None
-        return f"Credentials(token={token}, email={self.email!r}, password={password})"
-
-    __str__ = __repr__
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        """The values that must never be shown (empty ones left out)."""
-        return tuple(s for s in (self.token, self.password) if s)
-
-
-def credentials_from_env(env: Mapping[str, str]) -> Credentials:
-    """Credentials from `SMARTFLO_API_TOKEN`, else `SMARTFLO_EMAIL` + `SMARTFLO_PASSWORD`.
-
-    The token wins when both are set (no login needed). Empty variables count as unset.
-    Raises CredentialsError, naming the variables to set, when nothing usable is configured,
-    when only one of email/password is set, or when the token is masked or malformed.
-    """
-    token = env.get(TOKEN_VARIABLE, "")
-    email_value = env.get(EMAIL_VARIABLE, "").strip()
-    password = env.get(PASSWORD_VARIABLE, "")
-    if token.strip():
-        credentials = Credentials(token=token)
-    elif email_value or password:
-        credentials = Credentials(email=email_value or None, password=password or None)
-    else:
-        credentials = Credentials()
-    check_credentials(credentials)
-    return credentials
-
-
-def check_credentials(credentials: Credentials) -> None:
-    """Raise CredentialsError unless the credentials can be used to authenticate.
-
-    Called before any request, so a bad setup fails without touching the account.
-    """
-    if credentials.token is not None:
-        _check_token(credentials.token)
-        return
-    if not credentials.email and not credentials.password:
-        raise CredentialsError(
-            "no Smartflo credentials are configured",
-            hint=(
-                f"set {TOKEN_VARIABLE} to an API token from the Smartflo portal ({_TOKEN_PAGE}), "
-                f"or set {EMAIL_VARIABLE} and {PASSWORD_VARIABLE}"
-            ),
-        )
-    if not credentials.password:
-        raise CredentialsError(
-            f"{EMAIL_VARIABLE} is set but {PASSWORD_VARIABLE} is not",
-            hint=f"set {PASSWORD_VARIABLE} too, or use {TOKEN_VARIABLE} instead",
-        )
-    if not credentials.email:
-        raise CredentialsError(
-            f"{PASSWORD_VARIABLE} is set but {EMAIL_VARIABLE} is not",
-            hint=f"set {EMAIL_VARIABLE} too, or use {TOKEN_VARIABLE} instead",
-        )
-
-
-def _check_token(token: str) -> None:
-    # Messages here must not quote the token: it is a secret even when it is malformed.
-    if not token or token.lower() == "bearer":
-        raise CredentialsError(
-            f"{TOKEN_VARIABLE} holds no token (only whitespace or a `Bearer` prefix)",
-            hint=f"paste the whole token from the Smartflo portal ({_TOKEN_PAGE})",
-        )
-    if "****" in token:
-        raise CredentialsError(
-            f"{TOKEN_VARIABLE} holds a masked token (it contains `****`), as the portal's token "
-            "table shows it; a masked token cannot authenticate",
-            hint=f"copy the full token when you create it; {_NEW_TOKEN_HINT}",
-        )
-    if not _TOKEN_CHARS.match(token):
-        raise CredentialsError(
-            f"{TOKEN_VARIABLE} contains spaces, line breaks or non-ASCII characters inside the "
-            "token, so it cannot be sent in a header",
-            hint="paste the token again, as one line, without quotes around it",
-        )
-
-
-# --------------------------------------------------------------------------------------------
-# Base URL
-
-
-def check_base_url(url: str) -> str:
-    """The base URL to use, without a trailing slash.
-
-    Raises UsageError unless the URL is https, or plain http to a loopback host (127.0.0.0/8,
-    ::1, localhost): anything else would send the token in clear text. URLs with a user, query or
-    fragment are refused too (a password in the URL would leak into messages).
-    """
-    text = url.strip()
-    try:
-        parts = urllib.parse.urlsplit(text)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018  (raises ValueError on a bad port)
-    except ValueError as exc:
-        raise UsageError(
-            f"the Smartflo base URL {text!r} is not a valid URL ({exc})",
-            hint=f"use the form {DEFAULT_BASE_URL}",
-        ) from exc
-    scheme = parts.scheme.lower()
-    if scheme not in ("https", "http") or not host:
-        raise UsageError(
-            f"the Smartflo base URL {text!r} is not an http(s) URL with a host",
-            hint=f"use the form {DEFAULT_BASE_URL}",
-        )
-    if parts.username is not None or parts.password is not None:
-        raise UsageError(
-            "the Smartflo base URL must not contain a user name or password",
-            hint=f"pass credentials in {TOKEN_VARIABLE} or {EMAIL_VARIABLE}/{PASSWORD_VARIABLE}",
-        )
-    if parts.query or parts.fragment:
-        raise UsageError(
-            f"the Smartflo base URL {text!r} must not have a query or fragment",
-            hint=f"use the form {DEFAULT_BASE_URL}",
-        )
-    if scheme == "http" and not _is_loopback(host):
-        raise UsageError(
-            f"refusing plain http to {host}: the API token would travel unencrypted",
-            hint="use an https:// URL; plain http is allowed only to 127.0.0.1, ::1 or localhost",
-        )
-    return text.rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host.rstrip(".").lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-# --------------------------------------------------------------------------------------------
-# Retries
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to retry a retryable failure.
-
-    `attempts` counts every try, the first included (1 = never retry). The n-th retry waits a
-    random time in [0, min(max_delay, base_delay * 2**(n-1))] ("full jitter"), or the server's
-    Retry-After, capped at max_delay.
-    """
-
-    attempts: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-
-    def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise UsageError(
-                f"the number of attempts must be at least 1, not {self.attempts}",
-                hint="use 1 to disable retries",
-            )
-        if self.base_delay < 0 or self.max_delay < 0:
-            raise UsageError(
-                "retry delays must not be negative",
-                hint="use 0 to retry without waiting",
-            )
-
-    def backoff(self, retry: int, rng: Jitter) -> float:
-        """The wait before retry number `retry` (1-based), without a Retry-After."""
-        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (retry - 1))
-        return rng.uniform(0.0, ceiling)
-
-
-class Jitter(Protocol):
-    """The part of `random.Random` the backoff uses; tests pass a deterministic one."""
-
-    def uniform(self, a: float, b: float, /) -> float: ...
-
-
-def parse_retry_after(value: str | None, *, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None.
-
-    `now` is the current POSIX time, for HTTP dates. A date in the past means 0. Unparseable
-    values give None (the caller falls back to its own backoff).
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if seconds == seconds else None  # NaN is not a delay
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        # asctime dates (`Sun Nov  6 08:49:37 1994`) and `-0000` carry no zone; HTTP dates are
-        # always GMT (RFC 9110), never the local time a naive datetime would assume.
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,7 +92,7 @@ class SmartfloClient:
         http: httpx.Client,
         credentials: Credentials,
         *,
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy = DEFAULT_RETRY,
         sleep: Callable[[float], None] = time.sleep,
         rng: Jitter | None = None,
         clock: Callable[[], float] = time.time,
@@ -502,10 +270,10 @@ class SmartfloClient:
                 hint=f"use {TOKEN_VARIABLE} instead",
                 status=status,
             )
-        token = _BEARER_PREFIX.sub("", token.strip())
+        token = BEARER_PREFIX.sub("", token.strip())
         # The new token is a secret before anything else can be said about it.
         self._secrets = (*self._secrets, token)
-        if not _TOKEN_CHARS.match(token):
+        if not TOKEN_CHARS.match(token):
             raise AuthenticationError(
                 f"{what}: the access_token in the answer cannot be sent in a header",
                 hint=f"use {TOKEN_VARIABLE} instead",
@@ -589,11 +357,11 @@ class SmartfloClient:
         detail = f"(HTTP {status}: {server})"
         if status == 401:
             if self._credentials.token:
-                hint = _NEW_TOKEN_HINT
+                hint = NEW_TOKEN_HINT
             else:
                 hint = (
                     "the login token may have expired during a long run; run again, or "
-                    f"use a portal API token: {_NEW_TOKEN_HINT}"
+                    f"use a portal API token: {NEW_TOKEN_HINT}"
                 )
             raise AuthenticationError(
                 f"{what}: the token was rejected {detail}: it may be expired, revoked or deleted",
@@ -730,7 +498,7 @@ def open_client(
     base_url: str,
     credentials: Credentials,
     timeout: float = 10.0,
-    retry: RetryPolicy = RetryPolicy(),
+    retry: RetryPolicy = DEFAULT_RETRY,
     max_connections: int = 8,
 ) -> SmartfloClient:
     """A client for `base_url` with a timeout on every request and a bounded connection pool.

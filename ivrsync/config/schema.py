@@ -69,12 +69,12 @@ class UnsupportedSchemaError(ValueError):
 
 
 def compile_check(schema: Mapping[str, Any]) -> Check:
-    """A fast yes/no validity check for `schema`, as strict as `ivrsync.validate`'s validator.
+    """A fast yes/no validity check for `schema`, as strict as the validator of `validate`.
 
     Compiles the keywords IVR schemas use (type, properties, required, additionalProperties: false,
     items, minItems, maxItems, minimum, maximum, minLength, pattern, enum, anyOf, local `$ref`)
     into plain Python closures, about ten times faster than jsonschema's `is_valid`. `integer`
-    excludes floats, as in `ivrsync.validate`. Raises `UnsupportedSchemaError` for any other
+    excludes floats, as in `ivrsync.config.validate`. Raises `UnsupportedSchemaError` for any other
     keyword, so a schema change can never be silently skipped; callers then use jsonschema alone.
     Equivalence with jsonschema is property-tested in tests/test_schema.py.
     """

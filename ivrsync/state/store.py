@@ -26,12 +26,11 @@ import fcntl
 import json
 import os
 import socket
-import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
@@ -39,6 +38,7 @@ from typing import Any, Final
 from ivrsync import __version__
 from ivrsync.body import digest_body
 from ivrsync.errors import StateError, StateLockedError
+from ivrsync.files import fsync_directory, utc_timestamp, write_atomically
 from ivrsync.model import BODY_FIELDS, State, StateEntry
 
 #: The state file format this ivrsync writes and the newest it reads.
@@ -226,46 +226,6 @@ def _journal_line(document: Mapping[str, Any]) -> bytes:
 
 # --------------------------------------------------------------------------------------------
 # File system primitives
-
-
-def _fsync_directory(folder: Path) -> None:
-    """Make a rename or unlink in `folder` durable."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that readers see the old or the new file, never a mix.
-
-    A temporary file in the same folder is written, flushed and fsynced, then renamed over the
-    target, and the folder is fsynced so the rename survives a crash. The folder is created when
-    missing. An existing file keeps its permissions; a new one gets 0644. Raises OSError.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o644
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), mode)
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _now_utc() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --------------------------------------------------------------------------------------------
@@ -519,7 +479,7 @@ class StateStore:
         """
         fd = self._acquire()
         holder = LockHolder(
-            pid=os.getpid(), host=socket.gethostname(), started_at=_now_utc(), command=command
+            pid=os.getpid(), host=socket.gethostname(), started_at=utc_timestamp(), command=command
         )
         try:
             data = json.dumps(holder.__dict__, sort_keys=True).encode("utf-8") + b"\n"
@@ -968,4 +928,4 @@ class StateLock:
         self._journal_fd = None
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.store.journal_path)
-        _fsync_directory(self.store.path.parent)
+        fsync_directory(self.store.path.parent)

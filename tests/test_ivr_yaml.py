@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ivrsync.body import body_from_document, document_from_body
-from ivrsync.render.ivr_yaml import render_ivr_yaml, render_scalar
+from ivrsync.config.ivr_yaml import render_ivr_yaml, render_scalar
 from tests.conftest import BASE_DOCUMENT, ivr_document
 
 

@@ -1,0 +1,188 @@
+"""Smartflo credentials and the base-URL policy: checked before any request, without httpx.
+
+Kept apart from the client so that commands which only need a setting (the default base URL,
+a credentials check) do not load httpx.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ivrsync.errors import CredentialsError, UsageError
+
+DEFAULT_BASE_URL = "https://api-smartflo.tatateleservices.com"
+
+TOKEN_VARIABLE = "SMARTFLO_API_TOKEN"  # noqa: S105  (a variable name, not a secret)
+EMAIL_VARIABLE = "SMARTFLO_EMAIL"
+PASSWORD_VARIABLE = "SMARTFLO_PASSWORD"  # noqa: S105
+
+TOKEN_PAGE = "Settings > API Connect > API Tokens"  # noqa: S105
+NEW_TOKEN_HINT = (
+    f"create a new one in the Smartflo portal under {TOKEN_PAGE} and set {TOKEN_VARIABLE}"
+)
+_REDACTED = "[redacted]"
+
+# A pasted token may carry one or more `Bearer ` prefixes in any case; the header adds exactly one.
+BEARER_PREFIX = re.compile(r"^(?:bearer\s+)+", re.IGNORECASE)
+# Header values must be visible ASCII; a space or newline inside means a bad paste.
+TOKEN_CHARS = re.compile(r"^[\x21-\x7e]+$")
+
+# --------------------------------------------------------------------------------------------
+# Credentials
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Either a portal API token, or an email and password to log in with.
+
+    The token is normalised on construction: surrounding whitespace and any `Bearer ` prefixes
+    (any case) are removed, so the header is always exactly `Bearer <token>`. The repr and str
+    show which credentials are set, never their values.
+    """
+
+    token: str | None = field(default=None, repr=False)
+    email: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.token is not None:
+            object.__setattr__(self, "token", BEARER_PREFIX.sub("", self.token.strip()))
+
+    def __repr__(self) -> str:
+        token = "<set>" if self.token else None
+        password = "<set>" if self.password else None
+        return f"Credentials(token={token}, email={self.email!r}, password={password})"
+
+    __str__ = __repr__
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The values that must never be shown (empty ones left out)."""
+        return tuple(s for s in (self.token, self.password) if s)
+
+
+def credentials_from_env(env: Mapping[str, str]) -> Credentials:
+    """Credentials from `SMARTFLO_API_TOKEN`, else `SMARTFLO_EMAIL` + `SMARTFLO_PASSWORD`.
+
+    The token wins when both are set (no login needed). Empty variables count as unset.
+    Raises CredentialsError, naming the variables to set, when nothing usable is configured,
+    when only one of email/password is set, or when the token is masked or malformed.
+    """
+    token = env.get(TOKEN_VARIABLE, "")
+    email_value = env.get(EMAIL_VARIABLE, "").strip()
+    password = env.get(PASSWORD_VARIABLE, "")
+    if token.strip():
+        credentials = Credentials(token=token)
+    elif email_value or password:
+        credentials = Credentials(email=email_value or None, password=password or None)
+    else:
+        credentials = Credentials()
+    check_credentials(credentials)
+    return credentials
+
+
+def check_credentials(credentials: Credentials) -> None:
+    """Raise CredentialsError unless the credentials can be used to authenticate.
+
+    Called before any request, so a bad setup fails without touching the account.
+    """
+    if credentials.token is not None:
+        _check_token(credentials.token)
+        return
+    if not credentials.email and not credentials.password:
+        raise CredentialsError(
+            "no Smartflo credentials are configured",
+            hint=(
+                f"set {TOKEN_VARIABLE} to an API token from the Smartflo portal ({TOKEN_PAGE}), "
+                f"or set {EMAIL_VARIABLE} and {PASSWORD_VARIABLE}"
+            ),
+        )
+    if not credentials.password:
+        raise CredentialsError(
+            f"{EMAIL_VARIABLE} is set but {PASSWORD_VARIABLE} is not",
+            hint=f"set {PASSWORD_VARIABLE} too, or use {TOKEN_VARIABLE} instead",
+        )
+    if not credentials.email:
+        raise CredentialsError(
+            f"{PASSWORD_VARIABLE} is set but {EMAIL_VARIABLE} is not",
+            hint=f"set {EMAIL_VARIABLE} too, or use {TOKEN_VARIABLE} instead",
+        )
+
+
+def _check_token(token: str) -> None:
+    # Messages here must not quote the token: it is a secret even when it is malformed.
+    if not token or token.lower() == "bearer":
+        raise CredentialsError(
+            f"{TOKEN_VARIABLE} holds no token (only whitespace or a `Bearer` prefix)",
+            hint=f"paste the whole token from the Smartflo portal ({TOKEN_PAGE})",
+        )
+    if "****" in token:
+        raise CredentialsError(
+            f"{TOKEN_VARIABLE} holds a masked token (it contains `****`), as the portal's token "
+            "table shows it; a masked token cannot authenticate",
+            hint=f"copy the full token when you create it; {NEW_TOKEN_HINT}",
+        )
+    if not TOKEN_CHARS.match(token):
+        raise CredentialsError(
+            f"{TOKEN_VARIABLE} contains spaces, line breaks or non-ASCII characters inside the "
+            "token, so it cannot be sent in a header",
+            hint="paste the token again, as one line, without quotes around it",
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Base URL
+
+
+def check_base_url(url: str) -> str:
+    """The base URL to use, without a trailing slash.
+
+    Raises UsageError unless the URL is https, or plain http to a loopback host (127.0.0.0/8,
+    ::1, localhost): anything else would send the token in clear text. URLs with a user, query or
+    fragment are refused too (a password in the URL would leak into messages).
+    """
+    text = url.strip()
+    try:
+        parts = urllib.parse.urlsplit(text)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise UsageError(
+            f"the Smartflo base URL {text!r} is not a valid URL ({exc})",
+            hint=f"use the form {DEFAULT_BASE_URL}",
+        ) from exc
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http") or not host:
+        raise UsageError(
+            f"the Smartflo base URL {text!r} is not an http(s) URL with a host",
+            hint=f"use the form {DEFAULT_BASE_URL}",
+        )
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(
+            "the Smartflo base URL must not contain a user name or password",
+            hint=f"pass credentials in {TOKEN_VARIABLE} or {EMAIL_VARIABLE}/{PASSWORD_VARIABLE}",
+        )
+    if parts.query or parts.fragment:
+        raise UsageError(
+            f"the Smartflo base URL {text!r} must not have a query or fragment",
+            hint=f"use the form {DEFAULT_BASE_URL}",
+        )
+    if scheme == "http" and not _is_loopback(host):
+        raise UsageError(
+            f"refusing plain http to {host}: the API token would travel unencrypted",
+            hint="use an https:// URL; plain http is allowed only to 127.0.0.1, ::1 or localhost",
+        )
+    return text.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.rstrip(".").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
