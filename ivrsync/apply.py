@@ -14,22 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
-from ivrsync.errors import ApiError, IvrsyncError, PlanFileError
+from ivrsync.errors import ApiError
 from ivrsync.files import utc_timestamp
-from ivrsync.model import Action, Body, Change, Plan, State, StateEntry
-
-OutcomeStatus = Literal["applied", "failed", "not_attempted", "forgotten", "abandoned"]
-
-#: The safety rail: more than this share of the managed IVRs changing at once needs an override.
-MASS_CHANGE_RATIO = 0.3
-#: ...but only once there are at least this many managed IVRs (3 of 5 is not a mass change).
-MASS_CHANGE_MINIMUM = 10
+from ivrsync.model import ApplyReport, Body, Change, Outcome, OutcomeStatus, Plan, StateEntry
 
 
 class IvrWriter(Protocol):
@@ -46,79 +39,6 @@ class StateRecorder(Protocol):
     def record_applied(self, entry: StateEntry) -> None: ...
 
     def record_forgotten(self, ivr_id: int) -> None: ...
-
-
-class MassChangeError(IvrsyncError):
-    """The plan changes too many managed IVRs at once; `--allow-mass-change` overrides."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one IVR of the plan.
-
-    `status`:
-    - `applied`: the server acknowledged the PUT and the state recorded it; `message` is the
-      server's message.
-    - `failed`: the server refused it or could not be reached; `message` is the reason (the
-      server's message when it gave one), `hint` what to do, `http_status` when known.
-    - `not_attempted`: no request was sent (the run stopped first).
-    - `forgotten`: left the state; no request is ever made for a forget.
-    - `abandoned`: a request was in flight when a second Ctrl-C abandoned it; the server may or
-      may not have applied it. It is not recorded, so a rerun sends it again (a PUT is a full
-      replacement, so sending it twice is harmless).
-    """
-
-    id: int
-    name: str
-    action: Action
-    status: OutcomeStatus
-    message: str = ""
-    hint: str = ""
-    http_status: int | None = None
-
-
-@dataclass(frozen=True)
-class ApplyReport:
-    """The result of one run: one outcome per change of the plan, sorted by id.
-
-    `interrupted` is true after Ctrl-C. `stop_reason` says why the run stopped sending early (a
-    fatal API error such as 401/403, or the first failure with `fail_fast`); None when it did not.
-    """
-
-    outcomes: tuple[Outcome, ...]
-    interrupted: bool = False
-    stop_reason: str | None = None
-    stop_hint: str = ""
-
-    def with_status(self, status: OutcomeStatus) -> tuple[Outcome, ...]:
-        return tuple(o for o in self.outcomes if o.status == status)
-
-    @property
-    def applied(self) -> tuple[Outcome, ...]:
-        return self.with_status("applied")
-
-    @property
-    def failed(self) -> tuple[Outcome, ...]:
-        return self.with_status("failed")
-
-    @property
-    def not_attempted(self) -> tuple[Outcome, ...]:
-        return self.with_status("not_attempted")
-
-    @property
-    def forgotten(self) -> tuple[Outcome, ...]:
-        return self.with_status("forgotten")
-
-    @property
-    def abandoned(self) -> tuple[Outcome, ...]:
-        return self.with_status("abandoned")
-
-    @property
-    def ok(self) -> bool:
-        """Everything in the plan was applied or forgotten, and nothing interrupted the run."""
-        return not self.interrupted and all(
-            o.status in ("applied", "forgotten") for o in self.outcomes
-        )
 
 
 def _utc_now() -> datetime:
@@ -383,79 +303,3 @@ def _outcome(
         hint=hint,
         http_status=http_status,
     )
-
-
-def moved_since_plan(plan: Plan, state: State) -> list[Change]:
-    """The plan's changes whose IVR the state no longer holds as it did when the plan was made."""
-    moved = []
-    for change in plan.changes:
-        entry = state.entries.get(change.id)
-        if (entry.digest if entry is not None else None) != change.state_digest:
-            moved.append(change)
-    return moved
-
-
-def check_plan_current(plan: Plan, state: State) -> None:
-    """Raise PlanFileError when `state` is not the state the saved `plan` was made from.
-
-    The lineage and serial decide; the message names every IVR of the plan whose state entry
-    moved since, so the user knows what a new review would show.
-    """
-    if plan.lineage == state.lineage and plan.serial == state.serial:
-        return
-    moved = moved_since_plan(plan, state)
-    was = f"lineage {plan.lineage or 'none'}, serial {plan.serial}"
-    now = f"lineage {state.lineage or 'none'}, serial {state.serial}"
-    lines = [f"the state changed since this plan was made ({was}; now {now}); nothing was sent"]
-    if moved:
-        lines.append(f"IVRs of this plan whose state moved ({len(moved)}):")
-        lines.extend(f"  {c.id} {c.name}" for c in moved)
-    else:
-        lines.append("none of this plan's IVRs moved, but other state entries did")
-    raise PlanFileError(
-        "\n".join(lines),
-        hint="make and review a new plan (`ivrsync plan --out FILE`), then apply that file",
-    )
-
-
-def mass_change(plan: Plan, state: State) -> tuple[Change, ...]:
-    """The `update`/`forget` changes when they exceed the safety rail, else ().
-
-    Managed IVRs are those in the state; `adopt` does not count (nothing managed changes). The
-    rail applies only from `MASS_CHANGE_MINIMUM` managed IVRs up, and trips above
-    `MASS_CHANGE_RATIO` of them.
-    """
-    managed = len(state.entries)
-    touched = tuple(c for c in plan.changes if c.action in ("update", "forget"))
-    if managed < MASS_CHANGE_MINIMUM or len(touched) <= MASS_CHANGE_RATIO * managed:
-        return ()
-    return touched
-
-
-def check_mass_change(plan: Plan, state: State, *, allow: bool = False) -> None:
-    """Raise MassChangeError listing the IVRs when the plan trips the safety rail (unless allow)."""
-    touched = mass_change(plan, state)
-    if not touched or allow:
-        return
-    managed = len(state.entries)
-    share = 100 * len(touched) / managed
-    lines = [
-        f"this plan would change {len(touched)} of {managed} managed IVRs ({share:.0f}%, more than"
-        f" {MASS_CHANGE_RATIO:.0%}); nothing was sent:",
-        *(f"  {c.action} {c.id} {c.name}" for c in touched),
-    ]
-    raise MassChangeError(
-        "\n".join(lines),
-        hint="check that this is intended (a deleted folder? a wrong --config-dir?), then rerun"
-        " with --allow-mass-change",
-    )
-
-
-def count_by_status(outcomes: Sequence[Outcome]) -> Mapping[OutcomeStatus, int]:
-    """How many outcomes have each status (every status present, zero when none)."""
-    counts: dict[OutcomeStatus, int] = dict.fromkeys(
-        ("applied", "failed", "not_attempted", "forgotten", "abandoned"), 0
-    )
-    for outcome in outcomes:
-        counts[outcome.status] += 1
-    return counts

@@ -110,3 +110,7 @@ class TransportError(ApiError):
 
 class RejectedError(ApiError):
     """The server answered but refused the request (`success: false`, or another 4xx)."""
+
+
+class MassChangeError(IvrsyncError):
+    """The plan changes too many managed IVRs at once; `--allow-mass-change` overrides."""

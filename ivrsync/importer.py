@@ -29,8 +29,7 @@ from ivrsync.config.ivr_yaml import render_ivr_yaml
 from ivrsync.config.loader import discover, load_file
 from ivrsync.errors import UsageError
 from ivrsync.files import display_path, utc_timestamp, write_atomically
-from ivrsync.model import StateEntry
-from ivrsync.smartflo.readshape import LiveIvr
+from ivrsync.model import LiveIvr, StateEntry
 from ivrsync.state import StateLock
 
 #: Where the schema lives, relative to the project root (the working directory), as the example

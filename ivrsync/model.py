@@ -8,12 +8,22 @@ treat them as read-only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 Action = Literal["update", "adopt", "forget"]
+OutcomeStatus = Literal["applied", "failed", "not_attempted", "forgotten", "abandoned"]
+FieldStatus = Literal["conflict", "converged", "overwrite", "drift"]
+
+
+#: Actions whose apply sends a PUT with the whole body.
+#: Actions whose apply sends a PUT with the whole body.
+PUT_ACTIONS: frozenset[Action] = frozenset({"update", "adopt"})
+
+#: The `FieldChange.field` prefix of a menu option: `menu.<key>`.
+MENU_PREFIX = "menu."
 
 #: A PUT body: JSON-compatible, keys in `BODY_FIELDS` order.
 Body = Mapping[str, Any]
@@ -171,3 +181,218 @@ class Plan:
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action == action)
+
+
+# Live values: what the server has (`ivrsync.smartflo`), drift and three-way plans.
+
+
+@dataclass(frozen=True)
+class LiveIvr:
+    """One IVR as the server has it: its id, name, PUT body, and mapping warnings.
+
+    `body` follows the `ivrsync.body` conventions exactly. `warnings` name the IVR and the menu
+    option of every portal-only setting (webhook, SMS template) a full PUT may clear.
+    """
+
+    id: int
+    name: str
+    body: Body
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IvrDrift:
+    """One managed IVR whose live body differs from the state: `before` is state, `after` live."""
+
+    id: int
+    name: str
+    source: str
+    fields: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """Drift of every managed IVR; every tuple sorted by id.
+
+    `drifted`: managed IVRs changed in the portal. `missing`: managed IVRs the server no longer
+    lists. `unmanaged`: live IVRs not in the state (`source` empty); listed for information, they
+    are not drift, since a team may leave some IVRs to the portal on purpose. `in_sync`: how many
+    managed IVRs match. `warnings`: the mapping warnings of managed live IVRs (portal-only
+    settings a full PUT may clear).
+    """
+
+    drifted: tuple[IvrDrift, ...]
+    missing: tuple[IvrRef, ...]
+    unmanaged: tuple[IvrRef, ...]
+    in_sync: int
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def has_drift(self) -> bool:
+        """True when a managed IVR changed in the portal or disappeared from it."""
+        return bool(self.drifted or self.missing)
+
+    @property
+    def managed(self) -> int:
+        return len(self.drifted) + len(self.missing) + self.in_sync
+
+
+@dataclass(frozen=True)
+class FieldRefresh:
+    """One field the live IVR has differently from the state (or, for adopt, from the YAML).
+
+    `state`, `yaml` and `live` are the field's three values (a menu key's destination for
+    `menu.<key>` fields; None where the option does not exist, and `state` None for an adopt).
+    `yaml` is what the next PUT sends; for an IVR the plan does not PUT it equals `state`.
+    """
+
+    field: str
+    state: Any
+    yaml: Any
+    live: Any
+    status: FieldStatus
+
+
+@dataclass(frozen=True)
+class RefreshedIvr:
+    """One IVR of the plan, seen three ways.
+
+    `action` is the plan's action, None when the plan leaves the IVR unchanged. `repo` is the
+    plan's field changes (state -> YAML). `fields` is every field the portal changed, classified,
+    in the plan's field order. `live_missing` is true when the server no longer lists the IVR.
+    `warnings` are the live IVR's mapping warnings (portal-only settings), kept only when the
+    plan PUTs the IVR, since only a PUT can clear them.
+    """
+
+    id: int
+    name: str
+    source: str
+    action: Action | None
+    repo: tuple[FieldChange, ...]
+    fields: tuple[FieldRefresh, ...]
+    live_missing: bool = False
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def puts(self) -> bool:
+        """True when applying the plan sends this IVR's body to the server."""
+        return self.action in PUT_ACTIONS
+
+    def with_status(self, status: FieldStatus) -> tuple[FieldRefresh, ...]:
+        return tuple(item for item in self.fields if item.status == status)
+
+    @property
+    def is_clean(self) -> bool:
+        """Nothing to tell: no portal change, the IVR exists, no portal-only settings at risk."""
+        return not (self.fields or self.live_missing or self.warnings)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A field changed both in the YAML and in the portal, to different values."""
+
+    id: int
+    name: str
+    field: str
+    state: Any
+    yaml: Any
+    live: Any
+
+
+@dataclass(frozen=True)
+class RefreshedPlan:
+    """A plan with the live state folded in. `ivrs` has one entry per IVR of the plan, by id."""
+
+    plan: Plan
+    ivrs: tuple[RefreshedIvr, ...]
+    live_count: int
+
+    def count(self, status: FieldStatus) -> int:
+        """How many fields, over all IVRs, have this status."""
+        return sum(len(ivr.with_status(status)) for ivr in self.ivrs)
+
+    @property
+    def missing(self) -> tuple[RefreshedIvr, ...]:
+        return tuple(ivr for ivr in self.ivrs if ivr.live_missing)
+
+
+# Apply results.
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one IVR of the plan.
+
+    `status`:
+    - `applied`: the server acknowledged the PUT and the state recorded it; `message` is the
+      server's message.
+    - `failed`: the server refused it or could not be reached; `message` is the reason (the
+      server's message when it gave one), `hint` what to do, `http_status` when known.
+    - `not_attempted`: no request was sent (the run stopped first).
+    - `forgotten`: left the state; no request is ever made for a forget.
+    - `abandoned`: a request was in flight when a second Ctrl-C abandoned it; the server may or
+      may not have applied it. It is not recorded, so a rerun sends it again (a PUT is a full
+      replacement, so sending it twice is harmless).
+    """
+
+    id: int
+    name: str
+    action: Action
+    status: OutcomeStatus
+    message: str = ""
+    hint: str = ""
+    http_status: int | None = None
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    """The result of one run: one outcome per change of the plan, sorted by id.
+
+    `interrupted` is true after Ctrl-C. `stop_reason` says why the run stopped sending early (a
+    fatal API error such as 401/403, or the first failure with `fail_fast`); None when it did not.
+    """
+
+    outcomes: tuple[Outcome, ...]
+    interrupted: bool = False
+    stop_reason: str | None = None
+    stop_hint: str = ""
+
+    def with_status(self, status: OutcomeStatus) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if o.status == status)
+
+    @property
+    def applied(self) -> tuple[Outcome, ...]:
+        return self.with_status("applied")
+
+    @property
+    def failed(self) -> tuple[Outcome, ...]:
+        return self.with_status("failed")
+
+    @property
+    def not_attempted(self) -> tuple[Outcome, ...]:
+        return self.with_status("not_attempted")
+
+    @property
+    def forgotten(self) -> tuple[Outcome, ...]:
+        return self.with_status("forgotten")
+
+    @property
+    def abandoned(self) -> tuple[Outcome, ...]:
+        return self.with_status("abandoned")
+
+    @property
+    def ok(self) -> bool:
+        """Everything in the plan was applied or forgotten, and nothing interrupted the run."""
+        return not self.interrupted and all(
+            o.status in ("applied", "forgotten") for o in self.outcomes
+        )
+
+
+def count_by_status(outcomes: Sequence[Outcome]) -> Mapping[OutcomeStatus, int]:
+    """How many outcomes have each status (every status present, zero when none)."""
+    counts: dict[OutcomeStatus, int] = dict.fromkeys(
+        ("applied", "failed", "not_attempted", "forgotten", "abandoned"), 0
+    )
+    for outcome in outcomes:
+        counts[outcome.status] += 1
+    return counts

@@ -9,26 +9,21 @@ from typing import Any
 
 import pytest
 
-from ivrsync.apply import (
-    ApplyReport,
-    MassChangeError,
-    Outcome,
-    apply_plan,
-    check_mass_change,
-    check_plan_current,
-    mass_change,
-)
+from ivrsync.apply import apply_plan
 from ivrsync.body import body_from_document, digest_body
 from ivrsync.errors import (
     ApiError,
     AuthenticationError,
+    MassChangeError,
     NotFoundError,
     PermissionDeniedError,
     PlanFileError,
     RejectedError,
     StateError,
 )
-from ivrsync.model import Action, Body, Change, Plan, State, StateEntry
+from ivrsync.model import Action, ApplyReport, Body, Change, Outcome, Plan, State, StateEntry
+from ivrsync.plan.planfile import check_plan_current
+from ivrsync.plan.safety import check_mass_change, mass_change
 from tests.conftest import ivr_document
 
 NOW = datetime(2026, 11, 26, 23, 30, 5, tzinfo=UTC)

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
-from ivrsync.apply import ApplyReport, Outcome
 from ivrsync.body import body_from_document
 from ivrsync.cli.apply import _Progress
 from ivrsync.fake_smartflo import FakeSmartflo, FaultConfig, ScriptedFault
-from ivrsync.model import Body, State
+from ivrsync.model import ApplyReport, Body, Outcome, State
 from ivrsync.render.apply_report import render_apply_summary, render_outcome_line
 from ivrsync.smartflo.readshape import live_ivr_from_read_shape, read_shape_from_body
 from ivrsync.state import StateStore

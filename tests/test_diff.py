@@ -8,16 +8,7 @@ import pytest
 
 from ivrsync.body import body_from_document, digest_body
 from ivrsync.errors import UsageError
-from ivrsync.model import (
-    Body,
-    Change,
-    FieldChange,
-    IvrConfig,
-    IvrRef,
-    Plan,
-    State,
-    StateEntry,
-)
+from ivrsync.model import Body, Change, FieldChange, IvrConfig, IvrRef, Plan, State, StateEntry
 from ivrsync.plan.diff import compute_plan, diff_bodies
 from tests.conftest import ivr_document
 

@@ -8,15 +8,14 @@ from typing import Any
 import pytest
 
 from ivrsync.body import body_from_document, digest_body
-from ivrsync.model import FieldChange, IvrRef, State, StateEntry
-from ivrsync.plan.drift import DriftReport, IvrDrift, compute_drift
+from ivrsync.model import DriftReport, FieldChange, IvrDrift, IvrRef, LiveIvr, State, StateEntry
+from ivrsync.plan.drift import compute_drift
 from ivrsync.render.drift import (
     DRIFT_MARKER,
     render_drift_json,
     render_drift_markdown,
     render_drift_text,
 )
-from ivrsync.smartflo.readshape import LiveIvr
 from tests.conftest import ivr_document
 
 

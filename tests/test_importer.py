@@ -13,8 +13,8 @@ from ivrsync.body import body_from_document, digest_body
 from ivrsync.config.validate import load_config_set
 from ivrsync.errors import UsageError
 from ivrsync.importer import ImportPlan, plan_import, safe_file_stem, select_ivrs, write_import
-from ivrsync.model import StateEntry
-from ivrsync.smartflo.readshape import LiveIvr, live_ivr_from_read_shape
+from ivrsync.model import LiveIvr, StateEntry
+from ivrsync.smartflo.readshape import live_ivr_from_read_shape
 from ivrsync.state import StateStore
 from tests.conftest import ivr_document, write_ivr
 

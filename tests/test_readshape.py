@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from ivrsync.body import body_from_document, dtmf_rank
 from ivrsync.errors import ApiError
-from ivrsync.model import BODY_FIELDS, DTMF_KEYS
-from ivrsync.smartflo.readshape import LiveIvr, live_ivr_from_read_shape, read_shape_from_body
+from ivrsync.model import BODY_FIELDS, DTMF_KEYS, LiveIvr
+from ivrsync.smartflo.readshape import live_ivr_from_read_shape, read_shape_from_body
 from tests.conftest import BASE_DOCUMENT
 
 DATA = Path(__file__).parent / "data" / "fake_smartflo"

@@ -8,18 +8,18 @@ import pytest
 
 from ivrsync.body import body_from_document, digest_body
 from ivrsync.errors import ConflictError
-from ivrsync.model import IvrConfig, State, StateEntry
-from ivrsync.plan.diff import compute_plan
-from ivrsync.plan.refresh import (
+from ivrsync.model import (
     Conflict,
     FieldRefresh,
+    IvrConfig,
+    LiveIvr,
     RefreshedPlan,
-    check_conflicts,
-    conflicts,
-    refresh_plan,
+    State,
+    StateEntry,
 )
+from ivrsync.plan.diff import compute_plan
+from ivrsync.plan.refresh import check_conflicts, conflicts, refresh_plan
 from ivrsync.render.refresh import render_refresh_text
-from ivrsync.smartflo.readshape import LiveIvr
 from tests.conftest import ivr_document
 
 

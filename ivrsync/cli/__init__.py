@@ -19,13 +19,7 @@ from typing import Any
 import click
 
 from ivrsync import __version__
-from ivrsync.errors import (
-    EXIT_BUG,
-    EXIT_ERROR,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    IvrsyncError,
-)
+from ivrsync.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, IvrsyncError
 
 #: Subcommand name -> its module under `ivrsync.cli`, each exposing `command`. A module is
 #: imported only when its command runs (or `--help` lists them all), so `ivrsync validate` does

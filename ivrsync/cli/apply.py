@@ -23,7 +23,7 @@ from typing import TextIO
 
 import click
 
-from ivrsync.apply import Outcome, apply_plan, check_mass_change, check_plan_current
+from ivrsync.apply import apply_plan
 from ivrsync.cli.live_options import (
     check_overwrite_drift,
     fetch_refreshed,
@@ -39,10 +39,11 @@ from ivrsync.cli.options import (
 )
 from ivrsync.config.validate import load_config_dir
 from ivrsync.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, ConfigError, UsageError
-from ivrsync.model import Plan, State
+from ivrsync.model import Outcome, Plan, State
 from ivrsync.plan.diff import compute_plan
-from ivrsync.plan.planfile import load_plan
+from ivrsync.plan.planfile import check_plan_current, load_plan
 from ivrsync.plan.refresh import check_conflicts
+from ivrsync.plan.safety import check_mass_change
 from ivrsync.render.apply_report import render_apply_summary, render_outcome_line
 from ivrsync.render.plan_text import render_plan_text
 from ivrsync.render.problems import render_problems

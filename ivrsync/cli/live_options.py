@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 import click
 
 from ivrsync.errors import UsageError
-from ivrsync.model import Plan, State
-from ivrsync.plan.refresh import RefreshedPlan, refresh_plan
+from ivrsync.model import Plan, RefreshedPlan, State
+from ivrsync.plan.refresh import refresh_plan
 from ivrsync.smartflo.live import IvrLister, fetch_live
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -28,9 +28,9 @@ from ivrsync.cli.options import (
 )
 from ivrsync.config.validate import load_config_dir
 from ivrsync.errors import EXIT_CHANGES, EXIT_OK, ConfigError, UsageError
+from ivrsync.model import RefreshedPlan
 from ivrsync.plan.diff import compute_plan
 from ivrsync.plan.planfile import render_plan_json, save_plan
-from ivrsync.plan.refresh import RefreshedPlan
 from ivrsync.render.plan_markdown import render_plan_markdown
 from ivrsync.render.plan_text import render_plan_text
 from ivrsync.render.problems import render_problems

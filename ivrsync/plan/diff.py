@@ -14,6 +14,7 @@ from ivrsync.body import dtmf_rank, menu_of
 from ivrsync.errors import UsageError
 from ivrsync.model import (
     BODY_FIELDS,
+    MENU_PREFIX,
     Body,
     Change,
     FieldChange,
@@ -25,7 +26,6 @@ from ivrsync.model import (
 )
 
 #: The prefix of per-DTMF-key menu fields: `menu.2` is the destination of option 2.
-MENU_PREFIX = "menu."
 
 _MENU_ARRAYS = ("option", "destination")
 _FIELD_RANK = {name: rank for rank, name in enumerate(BODY_FIELDS)}

@@ -9,48 +9,9 @@ the plan's shape (`ivrsync.plan.diff.diff_bodies`): scalar fields, then the menu
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from ivrsync.model import FieldChange, IvrRef, State
+from ivrsync.model import DriftReport, IvrDrift, IvrRef, LiveIvr, State
 from ivrsync.plan.diff import diff_bodies
-from ivrsync.smartflo.readshape import LiveIvr
-
-
-@dataclass(frozen=True)
-class IvrDrift:
-    """One managed IVR whose live body differs from the state: `before` is state, `after` live."""
-
-    id: int
-    name: str
-    source: str
-    fields: tuple[FieldChange, ...]
-
-
-@dataclass(frozen=True)
-class DriftReport:
-    """Drift of every managed IVR; every tuple sorted by id.
-
-    `drifted`: managed IVRs changed in the portal. `missing`: managed IVRs the server no longer
-    lists. `unmanaged`: live IVRs not in the state (`source` empty); listed for information, they
-    are not drift, since a team may leave some IVRs to the portal on purpose. `in_sync`: how many
-    managed IVRs match. `warnings`: the mapping warnings of managed live IVRs (portal-only
-    settings a full PUT may clear).
-    """
-
-    drifted: tuple[IvrDrift, ...]
-    missing: tuple[IvrRef, ...]
-    unmanaged: tuple[IvrRef, ...]
-    in_sync: int
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def has_drift(self) -> bool:
-        """True when a managed IVR changed in the portal or disappeared from it."""
-        return bool(self.drifted or self.missing)
-
-    @property
-    def managed(self) -> int:
-        return len(self.drifted) + len(self.missing) + self.in_sync
 
 
 def compute_drift(state: State, live: Mapping[int, LiveIvr]) -> DriftReport:

@@ -33,7 +33,7 @@ from typing import Any, get_args
 from ivrsync import __version__
 from ivrsync.errors import PlanFileError
 from ivrsync.files import write_atomically
-from ivrsync.model import BODY_FIELDS, Action, Change, FieldChange, IvrRef, Plan
+from ivrsync.model import BODY_FIELDS, Action, Change, FieldChange, IvrRef, Plan, State
 
 PLAN_FORMAT_VERSION = 1
 
@@ -264,3 +264,36 @@ def _in_body_order(body: Mapping[str, Any]) -> dict[str, Any]:
     """The body with `BODY_FIELDS` first, in order: the document sorts keys, the PUT should not."""
     known = {name: body[name] for name in BODY_FIELDS if name in body}
     return {**known, **{name: value for name, value in body.items() if name not in known}}
+
+
+def moved_since_plan(plan: Plan, state: State) -> list[Change]:
+    """The plan's changes whose IVR the state no longer holds as it did when the plan was made."""
+    moved = []
+    for change in plan.changes:
+        entry = state.entries.get(change.id)
+        if (entry.digest if entry is not None else None) != change.state_digest:
+            moved.append(change)
+    return moved
+
+
+def check_plan_current(plan: Plan, state: State) -> None:
+    """Raise PlanFileError when `state` is not the state the saved `plan` was made from.
+
+    The lineage and serial decide; the message names every IVR of the plan whose state entry
+    moved since, so the user knows what a new review would show.
+    """
+    if plan.lineage == state.lineage and plan.serial == state.serial:
+        return
+    moved = moved_since_plan(plan, state)
+    was = f"lineage {plan.lineage or 'none'}, serial {plan.serial}"
+    now = f"lineage {state.lineage or 'none'}, serial {state.serial}"
+    lines = [f"the state changed since this plan was made ({was}; now {now}); nothing was sent"]
+    if moved:
+        lines.append(f"IVRs of this plan whose state moved ({len(moved)}):")
+        lines.extend(f"  {c.id} {c.name}" for c in moved)
+    else:
+        lines.append("none of this plan's IVRs moved, but other state entries did")
+    raise PlanFileError(
+        "\n".join(lines),
+        hint="make and review a new plan (`ivrsync plan --out FILE`), then apply that file",
+    )

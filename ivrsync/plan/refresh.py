@@ -18,97 +18,24 @@ YAML is an **overwrite**, since the adopting PUT replaces the whole IVR.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
 
 from ivrsync.errors import ConflictError
-from ivrsync.model import Action, Body, Change, FieldChange, IvrRef, Plan, State
+from ivrsync.model import (
+    PUT_ACTIONS,
+    Body,
+    Change,
+    Conflict,
+    FieldChange,
+    FieldRefresh,
+    FieldStatus,
+    IvrRef,
+    LiveIvr,
+    Plan,
+    RefreshedIvr,
+    RefreshedPlan,
+    State,
+)
 from ivrsync.plan.diff import diff_bodies
-from ivrsync.smartflo.readshape import LiveIvr
-
-FieldStatus = Literal["conflict", "converged", "overwrite", "drift"]
-
-#: Actions whose apply sends a PUT with the whole body.
-_PUT_ACTIONS: frozenset[Action] = frozenset({"update", "adopt"})
-
-
-@dataclass(frozen=True)
-class FieldRefresh:
-    """One field the live IVR has differently from the state (or, for adopt, from the YAML).
-
-    `state`, `yaml` and `live` are the field's three values (a menu key's destination for
-    `menu.<key>` fields; None where the option does not exist, and `state` None for an adopt).
-    `yaml` is what the next PUT sends; for an IVR the plan does not PUT it equals `state`.
-    """
-
-    field: str
-    state: Any
-    yaml: Any
-    live: Any
-    status: FieldStatus
-
-
-@dataclass(frozen=True)
-class RefreshedIvr:
-    """One IVR of the plan, seen three ways.
-
-    `action` is the plan's action, None when the plan leaves the IVR unchanged. `repo` is the
-    plan's field changes (state -> YAML). `fields` is every field the portal changed, classified,
-    in the plan's field order. `live_missing` is true when the server no longer lists the IVR.
-    `warnings` are the live IVR's mapping warnings (portal-only settings), kept only when the
-    plan PUTs the IVR, since only a PUT can clear them.
-    """
-
-    id: int
-    name: str
-    source: str
-    action: Action | None
-    repo: tuple[FieldChange, ...]
-    fields: tuple[FieldRefresh, ...]
-    live_missing: bool = False
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def puts(self) -> bool:
-        """True when applying the plan sends this IVR's body to the server."""
-        return self.action in _PUT_ACTIONS
-
-    def with_status(self, status: FieldStatus) -> tuple[FieldRefresh, ...]:
-        return tuple(item for item in self.fields if item.status == status)
-
-    @property
-    def is_clean(self) -> bool:
-        """Nothing to tell: no portal change, the IVR exists, no portal-only settings at risk."""
-        return not (self.fields or self.live_missing or self.warnings)
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """A field changed both in the YAML and in the portal, to different values."""
-
-    id: int
-    name: str
-    field: str
-    state: Any
-    yaml: Any
-    live: Any
-
-
-@dataclass(frozen=True)
-class RefreshedPlan:
-    """A plan with the live state folded in. `ivrs` has one entry per IVR of the plan, by id."""
-
-    plan: Plan
-    ivrs: tuple[RefreshedIvr, ...]
-    live_count: int
-
-    def count(self, status: FieldStatus) -> int:
-        """How many fields, over all IVRs, have this status."""
-        return sum(len(ivr.with_status(status)) for ivr in self.ivrs)
-
-    @property
-    def missing(self) -> tuple[RefreshedIvr, ...]:
-        return tuple(ivr for ivr in self.ivrs if ivr.live_missing)
 
 
 def refresh_plan(plan: Plan, state: State, live: Mapping[int, LiveIvr]) -> RefreshedPlan:
@@ -157,7 +84,7 @@ def _refresh_change(change: Change, state: State, live: Mapping[int, LiveIvr]) -
         fields = _adopt_fields(change.body, current.body)
     elif current is not None and entry is not None:
         fields = _classify(change, diff_bodies(entry.body, current.body))
-    puts = change.action in _PUT_ACTIONS
+    puts = change.action in PUT_ACTIONS
     return RefreshedIvr(
         id=change.id,
         name=change.name,
@@ -199,7 +126,7 @@ def _classify(change: Change, drift: tuple[FieldChange, ...]) -> tuple[FieldRefr
             status: FieldStatus = "converged" if ours.after == item.after else "conflict"
             classified.append(FieldRefresh(item.field, item.before, ours.after, item.after, status))
         else:
-            status = "overwrite" if change.action in _PUT_ACTIONS else "drift"
+            status = "overwrite" if change.action in PUT_ACTIONS else "drift"
             kept = item.before  # the YAML did not change it: the state's value is the YAML's
             classified.append(FieldRefresh(item.field, item.before, kept, item.after, status))
     return tuple(classified)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from ivrsync.apply import ApplyReport, Outcome, OutcomeStatus
+from ivrsync.model import ApplyReport, Outcome, OutcomeStatus
 
 _LABELS: dict[OutcomeStatus, str] = {
     "applied": "applied",

@@ -16,8 +16,7 @@ import html
 import json
 from typing import Any
 
-from ivrsync.model import IvrRef
-from ivrsync.plan.drift import DriftReport, IvrDrift
+from ivrsync.model import DriftReport, IvrDrift, IvrRef
 from ivrsync.render.markdown_budget import fit_prefix, joined_length
 from ivrsync.render.plan_text import field_label, field_line, format_value
 

@@ -15,8 +15,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ivrsync.model import Action, Change, FieldChange, IvrRef, Plan
-from ivrsync.plan.diff import MENU_PREFIX
+from ivrsync.model import MENU_PREFIX, Action, Change, FieldChange, IvrRef, Plan
 
 #: What a forget does, said wherever a forget is shown.
 FORGET_NOTE = (

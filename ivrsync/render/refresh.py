@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ivrsync.plan.refresh import FieldRefresh, RefreshedIvr, RefreshedPlan
+from ivrsync.model import FieldRefresh, RefreshedIvr, RefreshedPlan
 from ivrsync.render.plan_text import field_label, format_value
 
 _INDENT = "    "

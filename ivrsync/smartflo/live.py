@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ivrsync.errors import ApiError
-from ivrsync.smartflo.readshape import LiveIvr, live_ivr_from_read_shape, read_shape_id
+from ivrsync.model import LiveIvr
+from ivrsync.smartflo.readshape import live_ivr_from_read_shape, read_shape_id
 
 
 class IvrLister(Protocol):

@@ -14,7 +14,6 @@ live IVRs, YAML files and the state compare with `==` and share digests.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from ivrsync.body import (
@@ -26,7 +25,7 @@ from ivrsync.body import (
     to_wire_reference,
 )
 from ivrsync.errors import ApiError
-from ivrsync.model import BODY_FIELDS, Body
+from ivrsync.model import BODY_FIELDS, Body, LiveIvr
 
 #: The type a bare recording id on the read side stands for.
 RECORDING_TYPE = "recording"
@@ -109,20 +108,6 @@ READ_ORDER: tuple[str, ...] = (
 )
 
 _NONE_IDS = frozenset({"", "0"})
-
-
-@dataclass(frozen=True)
-class LiveIvr:
-    """One IVR as the server has it: its id, name, PUT body, and mapping warnings.
-
-    `body` follows the `ivrsync.body` conventions exactly. `warnings` name the IVR and the menu
-    option of every portal-only setting (webhook, SMS template) a full PUT may clear.
-    """
-
-    id: int
-    name: str
-    body: Body
-    warnings: tuple[str, ...]
 
 
 class _Reader:

@@ -4,12 +4,6 @@ Other packages import from here only, never from the modules inside, so the stat
 disk and in code can change without touching its users.
 """
 
-from ivrsync.state.store import (
-    LockHolder,
-    StateLock,
-    StateStore,
-    StateView,
-    render_state_document,
-)
+from ivrsync.state.store import LockHolder, StateLock, StateStore, StateView, render_state_document
 
 __all__ = ["LockHolder", "StateLock", "StateStore", "StateView", "render_state_document"]
