@@ -1,57 +1,38 @@
-"""`ivrsync apply [PLANFILE]`: send the plan's changes to Smartflo, recording each success.
+"""`ivrsync apply [PLANFILE]`: options in, `commands.apply.apply`, the plan, progress, summary.
 
-The order of a run, each step before the next: take the state lock (a second apply fails at
-once), read the credentials (before any request or question), make the plan (from the configs
-against the locked state) or load and check a saved one, print it, stop if it is empty, with
-`--refresh` read the live IVRs and refuse conflicts (unless `--overwrite-drift`), check the
-safety rail, ask for confirmation, then apply and summarise. The refresh read and the PUTs go
-through the same client.
+The run itself (lock, credentials, plan, refresh, rail, confirmation, PUTs) is
+`ivrsync.commands.apply`; this module owns only what a terminal needs: the question, the
+progress bar, SIGTERM as an interrupt, and the retry log with --verbose.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
 import click
 
-from ivrsync.apply import apply_plan
-from ivrsync.cli.live_options import (
-    check_overwrite_drift,
-    fetch_refreshed,
-    overwrite_drift_option,
-    refresh_option,
-)
 from ivrsync.cli.options import (
     base_url_option,
     config_dir_option,
+    runtime,
     state_option,
     target_option,
     use_color,
 )
-from ivrsync.config.validate import load_config_dir
-from ivrsync.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, ConfigError, UsageError
-from ivrsync.model import Outcome, Plan, State
-from ivrsync.plan.diff import compute_plan
-from ivrsync.plan.planfile import check_plan_current, load_plan
-from ivrsync.plan.refresh import check_conflicts
-from ivrsync.plan.safety import check_mass_change
+from ivrsync.cli.refresh_options import overwrite_drift_option, refresh_option
+from ivrsync.commands.apply import ApplyHooks, ApplyRequest, apply
+from ivrsync.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UsageError
+from ivrsync.model import Outcome, Plan
 from ivrsync.render.apply_report import render_apply_summary, render_outcome_line
 from ivrsync.render.plan_text import render_plan_text
-from ivrsync.render.problems import render_problems
 from ivrsync.render.refresh import render_refresh_text
-from ivrsync.smartflo.client import open_client
-from ivrsync.smartflo.credentials import check_base_url, credentials_from_env
-from ivrsync.smartflo.retry import RetryPolicy
-from ivrsync.state import StateStore
 
 CONFIRMATION = "Apply these changes to Smartflo? Only 'yes' is accepted"
 
@@ -152,85 +133,59 @@ def command(
     Credentials come from SMARTFLO_API_TOKEN, or SMARTFLO_EMAIL and SMARTFLO_PASSWORD. Exit 0
     when everything applied, 1 otherwise, 130 on Ctrl-C. A rerun sends only what is pending.
     """
-    check_overwrite_drift(refresh=refresh, overwrite_drift=overwrite_drift)
-    if plan_file is not None and targets:
-        raise UsageError(
-            "--target cannot be used with a PLANFILE: the plan file already fixes what is applied",
-            hint="make a partial plan with `ivrsync plan --target ID --out FILE` instead",
-        )
-    url = check_base_url(base_url)
-    retry = RetryPolicy(attempts=retries + 1, base_delay=retry_delay)
-    store = StateStore(Path(state_path))
-    with store.lock(command=_command_line(plan_file)) as lock:
-        credentials = credentials_from_env(os.environ)
-        state = lock.state()
-        plan = (
-            _saved_plan(plan_file, state) if plan_file else _fresh_plan(config_dir, state, targets)
-        )
+    request = ApplyRequest(
+        config_dir=config_dir,
+        state_path=state_path,
+        plan_file=plan_file,
+        base_url=base_url,
+        auto_approve=auto_approve,
+        parallelism=parallelism,
+        fail_fast=fail_fast,
+        allow_mass_change=allow_mass_change,
+        targets=targets,
+        timeout=timeout,
+        retries=retries,
+        retry_delay=retry_delay,
+        refresh=refresh,
+        overwrite_drift=overwrite_drift,
+    )
+    progress: _Progress | None = None
+
+    def show_plan(plan: Plan) -> None:
+        nonlocal progress
         click.echo(render_plan_text(plan, color=use_color(), verbose=verbose), nl=False)
-        if plan.is_empty:
-            return EXIT_OK
         progress = _Progress(len(plan.changes), stream=sys.stderr, verbose=verbose)
-        # Opening the client sends nothing; it is opened here so that --refresh reads the live
-        # IVRs through the same client (connection, login, retries) as the PUTs.
-        with (
-            open_client(
-                base_url=url,
-                credentials=credentials,
-                timeout=timeout,
-                retry=retry,
-                max_connections=parallelism,
-            ) as client,
-            _retry_log(verbose),
-        ):
-            if refresh:
-                refreshed = fetch_refreshed(client, plan, state)
-                click.echo(render_refresh_text(refreshed), err=True, nl=False)
-                check_conflicts(refreshed, overwrite_drift=overwrite_drift)
-            check_mass_change(plan, state, allow=allow_mass_change)
-            if plan_file is None and not auto_approve and not _confirmed():
-                click.echo("Apply cancelled; nothing was sent.", err=True)
-                return EXIT_ERROR
-            with _terminate_as_interrupt():
-                report = apply_plan(
-                    plan,
-                    writer=client,
-                    lock=lock,
-                    parallelism=parallelism,
-                    fail_fast=fail_fast,
-                    on_outcome=progress.show,
-                    on_interrupt=progress.interrupted,
-                )
+
+    def on_outcome(outcome: Outcome) -> None:
+        if progress is not None:
+            progress.show(outcome)
+
+    def on_interrupt(in_flight: int) -> None:
+        if progress is not None:
+            progress.interrupted(in_flight)
+
+    hooks = ApplyHooks(
+        show_plan=show_plan,
+        show_refreshed=lambda refreshed: click.echo(
+            render_refresh_text(refreshed), err=True, nl=False
+        ),
+        confirm=_confirmed,
+        on_outcome=on_outcome,
+        on_interrupt=on_interrupt,
+    )
+    with _retry_log(verbose):
+        result = apply(request, runtime(while_sending=_terminate_as_interrupt), hooks)
+    if progress is not None:
         progress.close()
-    click.echo("\n" + render_apply_summary(report), nl=False)
-    if report.interrupted:
+    if result.cancelled:
+        click.echo("Apply cancelled; nothing was sent.", err=True)
+        return EXIT_ERROR
+    if result.report is None:
+        return EXIT_OK
+    click.echo("\n" + render_apply_summary(result.report), nl=False)
+    if result.report.interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_OK if report.ok else EXIT_ERROR
-
-
-def _command_line(plan_file: str | None) -> str:
-    """What the lock file says this run is (shown to a second run that finds it locked)."""
-    return f"ivrsync apply {plan_file}" if plan_file else "ivrsync apply"
-
-
-def _fresh_plan(config_dir: str, state: State, targets: tuple[int, ...]) -> Plan:
-    """The plan from the configs against the locked state; ConfigError when they are invalid."""
-    config_set = load_config_dir(config_dir)
-    if config_set.problems:
-        click.echo(render_problems(config_set.problems, "text"), err=True, nl=False)
-    if not config_set.ok:
-        raise ConfigError(
-            "the IVR configs have errors, so nothing was planned or applied",
-            hint="fix the problems listed above (`ivrsync validate` lists them too)",
-        )
-    return compute_plan(config_set.configs, state, targets=targets or None)
-
-
-def _saved_plan(plan_file: str, state: State) -> Plan:
-    """The saved plan, refused (PlanFileError) unless it was made from exactly this state."""
-    plan = load_plan(Path(plan_file))
-    check_plan_current(plan, state)
-    return plan
+    return EXIT_OK if result.report.ok else EXIT_ERROR
 
 
 def _confirmed() -> bool:

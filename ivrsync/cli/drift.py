@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import click
 
-from ivrsync.cli.options import base_url_option, format_option, state_option
+from ivrsync.cli.options import base_url_option, format_option, runtime, state_option
+from ivrsync.commands.drift import drift
 from ivrsync.errors import EXIT_CHANGES, EXIT_OK
-from ivrsync.plan.drift import compute_drift
 from ivrsync.render.drift import render_drift_json, render_drift_markdown, render_drift_text
-from ivrsync.smartflo.client import open_client
-from ivrsync.smartflo.credentials import check_base_url, credentials_from_env
-from ivrsync.smartflo.live import fetch_live
-from ivrsync.state import StateStore
 
 
 @click.command("drift")
@@ -33,18 +26,7 @@ def command(state_path: str, base_url: str, output_format: str, detailed_exitcod
     no longer exist, and live IVRs that ivrsync does not manage (listed, not counted as drift).
     Read-only: never takes the state lock and never writes. Suitable for a nightly CI job.
     """
-    url = check_base_url(base_url)
-    credentials = credentials_from_env(os.environ)
-    # Loaded before the network call, so a corrupt state fails without touching the account.
-    state = StateStore(Path(state_path)).load()
-    with open_client(base_url=url, credentials=credentials) as client:
-        account = fetch_live(client)
-    # A managed IVR that cannot be read cannot be compared: an error. Others are left out.
-    account.require(state.entries)
-    report = compute_drift(state, account.ivrs)
-
-    for warning in [*account.skipped(state.entries), *report.warnings]:
-        click.echo(f"warning: {warning}", err=True)
+    report = drift(state_path=state_path, base_url=base_url, runtime=runtime())
     if output_format == "json":
         output = render_drift_json(report)
     elif output_format == "markdown":

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
 
+from ivrsync.commands.runtime import Runtime
+from ivrsync.model import Problem
+from ivrsync.render.problems import render_problems
 from ivrsync.smartflo.credentials import DEFAULT_BASE_URL
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,3 +96,16 @@ def use_color(*, no_color: bool = False) -> bool:
     if no_color or os.environ.get("NO_COLOR"):
         return False
     return sys.stdout.isatty()
+
+
+def warn(text: str) -> None:
+    click.echo(f"warning: {text}", err=True)
+
+
+def show_problems(problems: Sequence[Problem]) -> None:
+    click.echo(render_problems(problems, "text"), err=True, nl=False)
+
+
+def runtime(**overrides: Any) -> Runtime:
+    """The runtime of a command run from the terminal: the process environment, stderr."""
+    return Runtime(env=os.environ, warn=warn, show_problems=show_problems, **overrides)

@@ -11,50 +11,24 @@ has changes; drift alone is 0 (`ivrsync drift --detailed-exitcode` reports drift
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable
-from pathlib import Path
-
 import click
 
-from ivrsync.cli.live_options import fetch_refreshed, refresh_option
 from ivrsync.cli.options import (
     base_url_option,
     config_dir_option,
     format_option,
+    runtime,
     state_option,
     target_option,
     use_color,
 )
-from ivrsync.config.validate import load_config_dir
-from ivrsync.errors import EXIT_CHANGES, EXIT_OK, ConfigError, UsageError
-from ivrsync.model import RefreshedPlan
-from ivrsync.plan.diff import compute_plan
-from ivrsync.plan.planfile import render_plan_json, save_plan
+from ivrsync.cli.refresh_options import refresh_option
+from ivrsync.commands.plan import PlanRequest, plan
+from ivrsync.errors import EXIT_CHANGES, EXIT_OK
+from ivrsync.plan.planfile import render_plan_json
 from ivrsync.render.plan_markdown import render_plan_markdown
 from ivrsync.render.plan_text import render_plan_text
-from ivrsync.render.problems import render_problems
 from ivrsync.render.refresh import render_refresh_text
-from ivrsync.smartflo.client import open_client
-from ivrsync.smartflo.credentials import Credentials, check_base_url, credentials_from_env
-from ivrsync.state import StateStore
-
-
-def _check_out_path(out_path: str, store: StateStore, sources: Iterable[str]) -> None:
-    """Refuse an --out that would overwrite the state (or its journal or lock) or an IVR file.
-
-    `plan` never writes the state, and a plan saved over an IVR file would destroy it.
-    """
-    out = Path(out_path).resolve()
-    protected = {store.path: "the state file", store.journal_path: "the state journal"}
-    protected[store.lock_path] = "the state lock"
-    protected.update((Path(source), "an IVR file") for source in sources)
-    for path, what in protected.items():
-        if path.resolve() == out:
-            raise UsageError(
-                f"--out {out_path} is {what}; saving the plan there would overwrite it",
-                hint="save the plan to a file of its own, e.g. --out plan.json",
-            )
 
 
 @click.command("plan")
@@ -103,44 +77,28 @@ def command(
     SMARTFLO_EMAIL and SMARTFLO_PASSWORD) and shows conflicts and portal drift after the plan
     (on stderr for json and markdown). The exit code is the same as without it.
     """
-    credentials: Credentials | None = None  # set exactly when --refresh is given
-    if refresh:
-        # Checked before any work, so a bad URL or a missing token fails at once.
-        base_url = check_base_url(base_url)
-        credentials = credentials_from_env(os.environ)
-    config_set = load_config_dir(config_dir)
-    if config_set.problems:
-        click.echo(render_problems(config_set.problems, "text"), err=True, nl=False)
-    if not config_set.ok:
-        raise ConfigError(
-            "the IVR configs have errors, so no plan was made",
-            hint="fix the problems listed above (`ivrsync validate` lists them too)",
-        )
-    store = StateStore(Path(state_path))
+    request = PlanRequest(
+        config_dir=config_dir,
+        state_path=state_path,
+        targets=targets,
+        out_path=out_path,
+        refresh=refresh,
+        base_url=base_url,
+    )
+    result = plan(request, runtime())
     if out_path is not None:
-        _check_out_path(out_path, store, (config.source for config in config_set.configs))
-    state = store.load()
-    plan = compute_plan(config_set.configs, state, targets=targets or None)
-    refreshed: RefreshedPlan | None = None
-    if credentials is not None:
-        # Fetched before the plan is saved or shown: a failed read leaves no new plan file.
-        with open_client(base_url=base_url, credentials=credentials) as client:
-            refreshed = fetch_refreshed(client, plan, state)
-    if out_path is not None:
-        save_plan(plan, Path(out_path))
         click.echo(
             f"Saved the plan to {out_path}; apply it with `ivrsync apply {out_path}`.", err=True
         )
-
     if output_format == "json":
-        output = render_plan_json(plan)
+        output = render_plan_json(result.plan)
     elif output_format == "markdown":
-        output = render_plan_markdown(plan, verbose=verbose)
+        output = render_plan_markdown(result.plan, verbose=verbose)
     else:
-        output = render_plan_text(plan, color=use_color(no_color=no_color), verbose=verbose)
-        if refreshed is not None:
-            output += "\n" + render_refresh_text(refreshed)
+        output = render_plan_text(result.plan, color=use_color(no_color=no_color), verbose=verbose)
+        if result.refreshed is not None:
+            output += "\n" + render_refresh_text(result.refreshed)
     click.echo(output, nl=False)
-    if refreshed is not None and output_format != "text":
-        click.echo(render_refresh_text(refreshed), err=True, nl=False)
-    return EXIT_CHANGES if detailed_exitcode and not plan.is_empty else EXIT_OK
+    if result.refreshed is not None and output_format != "text":
+        click.echo(render_refresh_text(result.refreshed), err=True, nl=False)
+    return EXIT_CHANGES if detailed_exitcode and not result.plan.is_empty else EXIT_OK

@@ -1,23 +1,18 @@
-"""`ivrsync state list|show|unlock`: look at the last-applied state without opening JSON.
-
-The renderers here are pure (values in, strings out); the click callbacks only read the state,
-render, and echo.
-"""
+"""`ivrsync state list|show|unlock`: look at the last-applied state without opening JSON."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
-from typing import Any, Literal
 
 import click
 
 from ivrsync.cli.options import format_option, state_option
-from ivrsync.errors import EXIT_OK, StateError
-from ivrsync.model import StateEntry
-from ivrsync.state import LockHolder, StateStore, StateView
-
-OutputFormat = Literal["text", "json"]
+from ivrsync.commands.state import list_state, show_entry, unlock
+from ivrsync.errors import EXIT_OK
+from ivrsync.render.state import (
+    OutputFormat,
+    render_state_entry,
+    render_state_list,
+    render_unlocked,
+)
 
 
 @click.group("state")
@@ -30,8 +25,7 @@ def command() -> None:
 @format_option("text", "json")
 def list_command(state_path: str, output_format: OutputFormat) -> int:
     """List the managed IVRs: id, name, source file, when applied."""
-    view = StateStore(Path(state_path)).read()
-    click.echo(render_state_list(view, state_path, output_format), nl=False)
+    click.echo(render_state_list(list_state(state_path), state_path, output_format), nl=False)
     return EXIT_OK
 
 
@@ -41,14 +35,7 @@ def list_command(state_path: str, output_format: OutputFormat) -> int:
 @format_option("text", "json")
 def show_command(ivr_id: int, state_path: str, output_format: OutputFormat) -> int:
     """Show what was last applied to IVR ID: its body, digest, source and time."""
-    state = StateStore(Path(state_path)).load()
-    entry = state.entries.get(ivr_id)
-    if entry is None:
-        raise StateError(
-            f"IVR {ivr_id} is not in the state {state_path}",
-            hint="`ivrsync state list` shows the managed IVRs",
-        )
-    click.echo(render_state_entry(entry, output_format), nl=False)
+    click.echo(render_state_entry(show_entry(state_path, ivr_id), output_format), nl=False)
     return EXIT_OK
 
 
@@ -61,90 +48,6 @@ def show_command(ivr_id: int, state_path: str, output_format: OutputFormat) -> i
 @state_option
 def unlock_command(force: bool, state_path: str) -> int:
     """Remove the lock of a run that died; refuses while the holder may be alive."""
-    store = StateStore(Path(state_path))
-    holder = store.unlock(force=force)
-    click.echo(render_unlocked(store.lock_path, holder))
+    lock_path, holder = unlock(state_path, force=force)
+    click.echo(render_unlocked(lock_path, holder))
     return EXIT_OK
-
-
-# --------------------------------------------------------------------------------------------
-# Renderers
-
-
-def _name_of(entry: StateEntry) -> str:
-    name = entry.body.get("name")
-    return name if isinstance(name, str) else ""
-
-
-def render_state_list(view: StateView, state_path: str, output_format: OutputFormat) -> str:
-    """The managed IVRs sorted by id, then a footer with lineage, serial and count."""
-    state = view.state
-    entries = [state.entries[ivr_id] for ivr_id in sorted(state.entries)]
-    if output_format == "json":
-        document: dict[str, Any] = {
-            "state": state_path,
-            "lineage": state.lineage,
-            "serial": state.serial,
-            "count": len(entries),
-            "journal_records": view.journal_records,
-            "ivrs": [
-                {
-                    "id": entry.id,
-                    "name": _name_of(entry),
-                    "source": entry.source,
-                    "applied_at": entry.applied_at,
-                    "digest": entry.digest,
-                }
-                for entry in entries
-            ],
-        }
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    lines: list[str] = []
-    if entries:
-        rows = [("ID", "NAME", "SOURCE", "APPLIED AT")] + [
-            (str(e.id), _name_of(e), e.source, e.applied_at) for e in entries
-        ]
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
-        for row in rows:
-            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-            lines.append("  ".join([*cells, row[3]]))
-        lines.append("")
-    else:
-        lines.append(f"No IVRs are managed in {state_path} yet.")
-    count = f"{len(entries)} IVR" + ("" if len(entries) == 1 else "s")
-    lines.append(f"lineage: {state.lineage or 'none (never written)'}")
-    lines.append(f"serial:  {state.serial}")
-    lines.append(f"count:   {count}")
-    if view.journal_records:
-        lines.append(
-            f"note: {view.journal_records} change(s) come from the journal of an interrupted "
-            "apply; the next apply merges them into the state file"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def render_state_entry(entry: StateEntry, output_format: OutputFormat) -> str:
-    """One state entry: id, name, source, time, digest and the body pretty-printed."""
-    body = json.dumps(dict(entry.body), indent=2, ensure_ascii=False)
-    if output_format == "json":
-        document = {
-            "id": entry.id,
-            "name": _name_of(entry),
-            "source": entry.source,
-            "applied_at": entry.applied_at,
-            "digest": entry.digest,
-            "body": dict(entry.body),
-        }
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    indented = "\n".join("  " + line for line in body.splitlines())
-    return (
-        f"IVR {entry.id}: {_name_of(entry)}\n"
-        f"source:     {entry.source}\n"
-        f"applied at: {entry.applied_at}\n"
-        f"digest:     {entry.digest}\n"
-        f"body:\n{indented}\n"
-    )
-
-
-def render_unlocked(lock_path: Path, holder: LockHolder) -> str:
-    return f"removed {lock_path}: it was held by {holder.describe()}"

@@ -7,7 +7,7 @@ from typing import cast
 import click
 
 from ivrsync.cli.options import config_dir_option, format_option
-from ivrsync.config.validate import load_config_dir, load_config_set
+from ivrsync.commands.validate import validate
 from ivrsync.errors import EXIT_ERROR, EXIT_OK
 from ivrsync.render.problems import ProblemFormat, render_problems
 
@@ -25,14 +25,13 @@ def command(paths: tuple[str, ...], config_dir: str, output_format: str, strict:
     its file, line and column. Exits 0 when there are no errors (and, with --strict, no
     warnings), 1 otherwise.
     """
-    config_set = load_config_set(paths) if paths else load_config_dir(config_dir)
+    result = validate(paths, config_dir=config_dir, strict=strict)
     click.echo(
         render_problems(
-            config_set.problems,
+            result.config_set.problems,
             cast(ProblemFormat, output_format),
-            files_read=config_set.files_read,
+            files_read=result.config_set.files_read,
         ),
         nl=False,
     )
-    failed = not config_set.ok or (strict and bool(config_set.problems))
-    return EXIT_ERROR if failed else EXIT_OK
+    return EXIT_ERROR if result.failed else EXIT_OK

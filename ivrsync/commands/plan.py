@@ -1,0 +1,76 @@
+"""`plan`: what apply would change, from the desired configs and the last-applied state.
+
+Reads no network unless `refresh`; then credentials and the base URL are checked before any
+work, and the live IVRs are read before the plan is saved, so a failed read leaves no new plan
+file. Never writes the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ivrsync.commands.live import fetch_refreshed
+from ivrsync.commands.runtime import Runtime
+from ivrsync.commands.validate import require_valid_configs
+from ivrsync.errors import UsageError
+from ivrsync.model import Plan, RefreshedPlan
+from ivrsync.plan.diff import compute_plan
+from ivrsync.plan.planfile import save_plan
+from ivrsync.smartflo.credentials import DEFAULT_BASE_URL, check_base_url, credentials_from_env
+from ivrsync.state import StateStore
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    config_dir: str
+    state_path: str
+    targets: tuple[int, ...] = ()
+    out_path: str | None = None
+    refresh: bool = False
+    base_url: str = DEFAULT_BASE_URL
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    plan: Plan
+    refreshed: RefreshedPlan | None  # exactly when the request asked for a refresh
+
+
+def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
+    """Make the plan (and save it to `out_path`); raise ConfigError for invalid configs."""
+    if request.refresh:
+        # Checked before any work, so a bad URL or a missing token fails at once.
+        base_url = check_base_url(request.base_url)
+        credentials = credentials_from_env(runtime.env)
+    config_set = require_valid_configs(request.config_dir, runtime, consequence="no plan was made")
+    store = StateStore(Path(request.state_path))
+    if request.out_path is not None:
+        check_out_path(request.out_path, store, (config.source for config in config_set.configs))
+    state = store.load()
+    made = compute_plan(config_set.configs, state, targets=request.targets or None)
+    refreshed: RefreshedPlan | None = None
+    if request.refresh:
+        with runtime.open_client(base_url=base_url, credentials=credentials) as client:
+            refreshed = fetch_refreshed(client, made, state, runtime)
+    if request.out_path is not None:
+        save_plan(made, Path(request.out_path))
+    return PlanResult(made, refreshed)
+
+
+def check_out_path(out_path: str, store: StateStore, sources: Iterable[str]) -> None:
+    """Refuse an --out that would overwrite the state (or its journal or lock) or an IVR file.
+
+    `plan` never writes the state, and a plan saved over an IVR file would destroy it.
+    """
+    out = Path(out_path).resolve()
+    protected = {store.path: "the state file", store.journal_path: "the state journal"}
+    protected[store.lock_path] = "the state lock"
+    protected.update((Path(source), "an IVR file") for source in sources)
+    for path, what in protected.items():
+        if path.resolve() == out:
+            raise UsageError(
+                f"--out {out_path} is {what}; saving the plan there would overwrite it",
+                hint="save the plan to a file of its own, e.g. --out plan.json",
+            )

@@ -1,0 +1,44 @@
+"""`validate`: load and check IVR files; and the one "valid configs or stop" step of plan/apply."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ivrsync.commands.runtime import Runtime
+from ivrsync.config.validate import load_config_dir, load_config_set
+from ivrsync.errors import ConfigError
+from ivrsync.model import ConfigSet
+
+
+@dataclass(frozen=True)
+class ValidateResult:
+    config_set: ConfigSet
+    failed: bool  # errors, or with `strict` any problem at all
+
+
+def validate(paths: Sequence[str], *, config_dir: str, strict: bool = False) -> ValidateResult:
+    """Check `paths` (files or folders), or the config folder when `paths` is empty.
+
+    Raises UsageError only when a named path or the config folder does not exist; every problem
+    of every file is in the result.
+    """
+    config_set = load_config_set(paths) if paths else load_config_dir(config_dir)
+    failed = not config_set.ok or (strict and bool(config_set.problems))
+    return ValidateResult(config_set, failed)
+
+
+def require_valid_configs(config_dir: str, runtime: Runtime, *, consequence: str) -> ConfigSet:
+    """The config set of `config_dir`; its problems go to `runtime.show_problems` first.
+
+    Raises ConfigError when any file has an error, saying `consequence` ("no plan was made").
+    """
+    config_set = load_config_dir(config_dir)
+    if config_set.problems:
+        runtime.show_problems(config_set.problems)
+    if not config_set.ok:
+        raise ConfigError(
+            f"the IVR configs have errors, so {consequence}",
+            hint="fix the problems listed above (`ivrsync validate` lists them too)",
+        )
+    return config_set

@@ -1,0 +1,91 @@
+"""`ivrsync state list|show|unlock` output: the managed IVRs, one entry, a removed lock. Pure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from ivrsync.model import StateEntry
+from ivrsync.state import LockHolder, StateView  # moves to model after the state split
+
+OutputFormat = Literal["text", "json"]
+
+
+def _name_of(entry: StateEntry) -> str:
+    name = entry.body.get("name")
+    return name if isinstance(name, str) else ""
+
+
+def render_state_list(view: StateView, state_path: str, output_format: OutputFormat) -> str:
+    """The managed IVRs sorted by id, then a footer with lineage, serial and count."""
+    state = view.state
+    entries = [state.entries[ivr_id] for ivr_id in sorted(state.entries)]
+    if output_format == "json":
+        document: dict[str, Any] = {
+            "state": state_path,
+            "lineage": state.lineage,
+            "serial": state.serial,
+            "count": len(entries),
+            "journal_records": view.journal_records,
+            "ivrs": [
+                {
+                    "id": entry.id,
+                    "name": _name_of(entry),
+                    "source": entry.source,
+                    "applied_at": entry.applied_at,
+                    "digest": entry.digest,
+                }
+                for entry in entries
+            ],
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    lines: list[str] = []
+    if entries:
+        rows = [("ID", "NAME", "SOURCE", "APPLIED AT")] + [
+            (str(e.id), _name_of(e), e.source, e.applied_at) for e in entries
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        for row in rows:
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+            lines.append("  ".join([*cells, row[3]]))
+        lines.append("")
+    else:
+        lines.append(f"No IVRs are managed in {state_path} yet.")
+    count = f"{len(entries)} IVR" + ("" if len(entries) == 1 else "s")
+    lines.append(f"lineage: {state.lineage or 'none (never written)'}")
+    lines.append(f"serial:  {state.serial}")
+    lines.append(f"count:   {count}")
+    if view.journal_records:
+        lines.append(
+            f"note: {view.journal_records} change(s) come from the journal of an interrupted "
+            "apply; the next apply merges them into the state file"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_state_entry(entry: StateEntry, output_format: OutputFormat) -> str:
+    """One state entry: id, name, source, time, digest and the body pretty-printed."""
+    body = json.dumps(dict(entry.body), indent=2, ensure_ascii=False)
+    if output_format == "json":
+        document = {
+            "id": entry.id,
+            "name": _name_of(entry),
+            "source": entry.source,
+            "applied_at": entry.applied_at,
+            "digest": entry.digest,
+            "body": dict(entry.body),
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    indented = "\n".join("  " + line for line in body.splitlines())
+    return (
+        f"IVR {entry.id}: {_name_of(entry)}\n"
+        f"source:     {entry.source}\n"
+        f"applied at: {entry.applied_at}\n"
+        f"digest:     {entry.digest}\n"
+        f"body:\n{indented}\n"
+    )
+
+
+def render_unlocked(lock_path: Path, holder: LockHolder) -> str:
+    return f"removed {lock_path}: it was held by {holder.describe()}"
