@@ -25,8 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ivrsync.body import body_from_document, digest_body, document_from_body
+from ivrsync.config.discovery import discover
 from ivrsync.config.ivr_yaml import render_ivr_yaml
-from ivrsync.config.loader import discover, load_file
+from ivrsync.config.loader import load_file
 from ivrsync.errors import UsageError
 from ivrsync.files import display_path, utc_timestamp, write_atomically
 from ivrsync.model import LiveIvr, StateEntry
@@ -96,20 +97,13 @@ def safe_file_stem(name: str) -> str:
 
 
 def select_ivrs(live: Mapping[int, LiveIvr], ids: Collection[int] | None) -> list[LiveIvr]:
-    """The live IVRs to import, by id: all of them, or those of `ids`.
+    """The live IVRs to import, by id: all of them, or those of `ids` that the server lists.
 
-    Raises UsageError naming every id of `ids` that the server does not list.
+    Callers refuse ids the server does not list first (`commands.import_` names them).
     """
     if ids is None:
         return [live[ivr_id] for ivr_id in sorted(live)]
-    unknown = sorted(set(ids) - live.keys())
-    if unknown:
-        listed = ", ".join(str(ivr_id) for ivr_id in unknown)
-        raise UsageError(
-            f"--id {listed}: no IVR with this id in the Smartflo account",
-            hint="the ids are those of GET /v1/ivrs; leave out --id to import every IVR",
-        )
-    return [live[ivr_id] for ivr_id in sorted(set(ids))]
+    return [live[ivr_id] for ivr_id in sorted(set(ids) & live.keys())]
 
 
 def existing_ivr_files(config_dir: Path) -> dict[int, Path]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from tests.conftest import RunCli
 
 
@@ -21,3 +25,41 @@ def test_unknown_option_is_a_usage_error_with_exit_1_not_2(run_cli: RunCli) -> N
     assert result.exit_code == 1
     assert "Error: No such option '--no-such-option'" in result.stderr
     assert result.stderr.startswith("Usage: ivrsync ")
+
+
+def test_a_bug_exits_3_and_saves_the_traceback(
+    run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise ZeroDivisionError("the planted bug")
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr("ivrsync.cli.validate.validate", crash)
+
+    result = run_cli("validate", str(tmp_path))
+
+    log = tmp_path / "cache" / "ivrsync" / "ivrsync.log"
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "internal error: ZeroDivisionError: the planted bug\n"
+        f"This is a bug in ivrsync; the traceback is in {log}. Please report it.\n"
+    )
+    assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
+    assert "raise ZeroDivisionError" in log.read_text(encoding="utf-8")
+
+
+def test_a_bug_whose_traceback_cannot_be_saved_still_exits_3(
+    run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("boom")
+
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    monkeypatch.setattr("ivrsync.cli.validate.validate", crash)
+
+    result = run_cli("validate", str(tmp_path))
+
+    assert result.exit_code == 3
+    assert "the traceback could not be saved" in result.stderr

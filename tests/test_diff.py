@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from ivrsync.body import body_from_document, digest_body
+from ivrsync.commands.plan import check_targets
 from ivrsync.errors import UsageError
 from ivrsync.model import Body, Change, FieldChange, IvrConfig, IvrRef, Plan, State, StateEntry
-from ivrsync.plan.diff import compute_plan, diff_bodies
+from ivrsync.plan.diff import compute_plan, diff_bodies, unknown_targets
 from tests.conftest import ivr_document
 
 
@@ -223,9 +224,18 @@ def test_targets_restrict_the_plan(
     assert plan.targets == tuple(sorted(set(targets)))
 
 
+def test_unknown_targets_are_named_and_plan_nothing() -> None:
+    configs, state = [config(5)], state_of(entry(6))
+
+    assert unknown_targets(configs, state, [5, 8, 7, 6, 8]) == [7, 8]
+    plan = compute_plan(configs, state, targets=[5, 7])
+    assert [c.id for c in plan.changes] == [5]
+    assert plan.targets == (5, 7)
+
+
 def test_unknown_target_is_an_error_naming_it() -> None:
     with pytest.raises(UsageError, match=r"--target 7, 8: no IVR with this id") as caught:
-        compute_plan([config(5)], state_of(entry(6)), targets=[5, 7, 8, 6])
+        check_targets([5, 7, 8, 6], [config(5)], state_of(entry(6)))
 
     assert caught.value.hint
 

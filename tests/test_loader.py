@@ -7,15 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ivrsync.config.loader import (
-    LoadedFile,
-    discover,
-    display_path,
-    format_path,
-    load_file,
-    parse_text,
-)
+from ivrsync.config.discovery import discover
+from ivrsync.config.loader import LoadedFile, format_path, load_file, parse_text
 from ivrsync.errors import UsageError
+from ivrsync.files import display_path
 from ivrsync.model import Problem
 
 

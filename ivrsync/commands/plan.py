@@ -7,7 +7,7 @@ file. Never writes the state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +15,8 @@ from ivrsync.commands.live import fetch_refreshed
 from ivrsync.commands.runtime import Runtime
 from ivrsync.commands.validate import require_valid_configs
 from ivrsync.errors import UsageError
-from ivrsync.model import Plan, RefreshedPlan
-from ivrsync.plan.diff import compute_plan
+from ivrsync.model import IvrConfig, Plan, RefreshedPlan, State
+from ivrsync.plan.diff import compute_plan, unknown_targets
 from ivrsync.plan.planfile import save_plan
 from ivrsync.smartflo.credentials import DEFAULT_BASE_URL, check_base_url, credentials_from_env
 from ivrsync.state import StateStore
@@ -49,6 +49,7 @@ def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
     if request.out_path is not None:
         check_out_path(request.out_path, store, (config.source for config in config_set.configs))
     state = store.load()
+    check_targets(request.targets, config_set.configs, state)
     made = compute_plan(config_set.configs, state, targets=request.targets or None)
     refreshed: RefreshedPlan | None = None
     if request.refresh:
@@ -74,3 +75,14 @@ def check_out_path(out_path: str, store: StateStore, sources: Iterable[str]) -> 
                 f"--out {out_path} is {what}; saving the plan there would overwrite it",
                 hint="save the plan to a file of its own, e.g. --out plan.json",
             )
+
+
+def check_targets(targets: Sequence[int], configs: Sequence[IvrConfig], state: State) -> None:
+    """Refuse (UsageError) target ids in neither the configs nor the state: a mistyped id."""
+    unknown = unknown_targets(configs, state, targets)
+    if unknown:
+        listed = ", ".join(str(i) for i in unknown)
+        raise UsageError(
+            f"--target {listed}: no IVR with this id in the configs or the state",
+            hint="target the `id` of an IVR file, or of an IVR listed by `ivrsync state list`",
+        )

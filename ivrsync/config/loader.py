@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ivrsync.errors import UsageError
+from ivrsync.config.yaml_errors import describe_yaml_error
 from ivrsync.files import display_path
 from ivrsync.model import Problem, Severity
 
@@ -29,9 +29,6 @@ try:
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - libyaml is present wherever the wheels are
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
-
-#: File name endings searched for in folders. Files named explicitly are read whatever their name.
-YAML_SUFFIXES = (".yaml", ".yml")
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -51,67 +48,6 @@ def format_path(json_path: JsonPath) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text
-
-
-@dataclass(frozen=True)
-class Discovery:
-    """The files to read, sorted and without repeats, and folders that could not be searched."""
-
-    files: tuple[Path, ...]
-    problems: tuple[Problem, ...]
-    displays: tuple[str, ...] = ()  # display_path() of each of `files`
-
-
-def discover(paths: Iterable[str | Path]) -> Discovery:
-    """Expand files and folders into the YAML files to read.
-
-    Folders are searched recursively for `*.yaml`/`*.yml`, skipping hidden folders (`.git`) and
-    not following symlinked folders (a link loop cannot hang the search); files given by name are
-    taken whatever their suffix.
-    The result is sorted by display path. Raises `UsageError` when a path does not exist at all.
-    """
-    found: dict[str, Path] = {}
-    problems: list[Problem] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for file in _walk(path, problems):
-                found.setdefault(display_path(file), file)
-        elif path.exists() or path.is_symlink():
-            found.setdefault(display_path(path), path)
-        else:
-            raise UsageError(
-                f"{raw}: no such file or directory",
-                hint="pass IVR files or folders that exist, or set --config-dir",
-            )
-    names = sorted(found)
-    return Discovery(
-        files=tuple(found[name] for name in names),
-        problems=tuple(problems),
-        displays=tuple(names),
-    )
-
-
-def _walk(folder: Path, problems: list[Problem]) -> list[Path]:
-    def report(exc: OSError) -> None:
-        where = Path(exc.filename) if exc.filename else folder
-        problems.append(
-            Problem(
-                file=display_path(where),
-                line=0,
-                column=0,
-                path="",
-                message=f"cannot search this folder: {exc.strerror or exc}",
-                hint="check the folder's permissions",
-            )
-        )
-
-    files: list[Path] = []
-    for root, dirs, names in os.walk(folder, onerror=report):
-        # Hidden folders (.git, .venv, editor state) hold no IVRs but may hold other YAML.
-        dirs[:] = [name for name in dirs if not name.startswith(".")]
-        files.extend(Path(root, name) for name in names if name.endswith(YAML_SUFFIXES))
-    return files
 
 
 @dataclass(frozen=True)
@@ -386,7 +322,7 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
         node = loader.get_single_node()
         document = None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        return failed(*_describe_marked_error(exc, text))
+        return failed(*describe_yaml_error(exc, text))
     except yaml.YAMLError as exc:
         # ReaderError (a forbidden character) carries an offset, not a mark.
         position = getattr(exc, "position", 0)
@@ -453,43 +389,3 @@ def _kind(value: object) -> str:
     if isinstance(value, str):
         return "a single text value"
     return f"a single {type(value).__name__} value"
-
-
-def _describe_marked_error(
-    exc: yaml.MarkedYAMLError, text: str
-) -> tuple[str, str, tuple[int, int]]:
-    """(message, hint, position) for a PyYAML syntax error."""
-    problem = exc.problem or "invalid YAML"
-    mark = exc.problem_mark or exc.context_mark
-    if "alias" in (exc.context or "") and exc.context_mark is not None:
-        mark = exc.context_mark  # the `*` itself, not the character after it
-    at = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    if problem.startswith("but found another document") or (exc.context or "").startswith(
-        "expected a single document"
-    ):
-        return (
-            f"several YAML documents in one file (another starts at line {at[0]})",
-            "keep one IVR per file: remove the `---` line, or move the next IVR to its own file",
-            at,
-        )
-    context = ""
-    if exc.context and exc.context_mark is not None:
-        context = f" ({exc.context} at line {exc.context_mark.line + 1})"
-    message = f"YAML syntax error: {problem}{context}"
-    lines = text.splitlines()
-    char = ""
-    if mark is not None and mark.line < len(lines) and mark.column < len(lines[mark.line]):
-        char = lines[mark.line][mark.column]
-    if char == "\t":
-        hint = "indent with spaces: YAML does not allow tabs"
-    elif "alias" in problem or "alias" in (exc.context or ""):
-        hint = 'quote values that start with * or &, e.g. option: "*"'
-    elif "mapping values are not allowed" in problem:
-        hint = "check the indentation, and quote values that contain ': '"
-    elif "quoted scalar" in (exc.context or ""):
-        hint = "close the quoted text with the same quote it opens with"
-    elif "unhashable" in problem:
-        hint = "keys must be plain names such as `timeout`"
-    else:
-        hint = "fix the YAML at this position (indentation, quotes, brackets)"
-    return message, hint, at

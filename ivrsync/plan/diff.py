@@ -11,7 +11,6 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from ivrsync.body import dtmf_rank, menu_of
-from ivrsync.errors import UsageError
 from ivrsync.model import (
     BODY_FIELDS,
     MENU_PREFIX,
@@ -46,8 +45,8 @@ def compute_plan(
     unchanged `IvrRef` (digests equal). Changes and unchanged refs are sorted by id.
 
     With `targets`, only those ids are planned (a forget too, when targeted) and `Plan.targets`
-    holds them sorted. Raises `UsageError` naming every target id that is in neither the configs
-    nor the state.
+    holds them sorted. A target in neither the configs nor the state plans nothing: callers
+    refuse those first (`unknown_targets`), since a mistyped id is almost always a mistake.
     """
     by_id = {config.id: config for config in configs}
     entries = state.entries
@@ -56,14 +55,7 @@ def compute_plan(
         plan_targets: tuple[int, ...] | None = None
     else:
         plan_targets = tuple(sorted(set(targets)))
-        unknown = [i for i in plan_targets if i not in by_id and i not in entries]
-        if unknown:
-            listed = ", ".join(str(i) for i in unknown)
-            raise UsageError(
-                f"--target {listed}: no IVR with this id in the configs or the state",
-                hint="target the `id` of an IVR file, or of an IVR listed by `ivrsync state list`",
-            )
-        ids = plan_targets
+        ids = [i for i in plan_targets if i in by_id or i in entries]
 
     changes: list[Change] = []
     unchanged: list[IvrRef] = []
@@ -187,3 +179,11 @@ def _differing_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[
 
 def _rank(name: str) -> tuple[int, str]:
     return (_FIELD_RANK.get(name, len(_FIELD_RANK)), name)
+
+
+def unknown_targets(
+    configs: Sequence[IvrConfig], state: State, targets: Collection[int]
+) -> list[int]:
+    """The ids of `targets`, sorted, that are neither in `configs` nor in `state`."""
+    known = {config.id for config in configs} | state.entries.keys()
+    return sorted(set(targets) - known)
