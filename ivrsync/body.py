@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ivrsync.model import DTMF_KEYS, SCALAR_FIELDS, Body
+from ivrsync.model import BODY_FIELDS, DTMF_KEYS, SCALAR_FIELDS, Body
 
 #: The separator between a reference's type and id on the wire (`extension|0504...`). The IVR
 #: reference pages use one pipe; other Smartflo pages use two. Unconfirmed, so it lives here only.
@@ -112,3 +112,11 @@ def canonical_json(body: Body) -> str:
 def digest_body(body: Body) -> str:
     """`sha256:<hex>` of the canonical JSON of a body."""
     return "sha256:" + hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def in_body_order(body: Mapping[str, Any]) -> dict[str, Any]:
+    """`body` with `BODY_FIELDS` first, in order, other keys after: JSON documents store bodies
+    with sorted keys, while the PUT (and every comparison of bodies as text) wants this order."""
+    ordered = {name: body[name] for name in BODY_FIELDS if name in body}
+    ordered.update((name, value) for name, value in body.items() if name not in ordered)
+    return ordered

@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Any, get_args
 
 from ivrsync import __version__
+from ivrsync.body import in_body_order
 from ivrsync.errors import PlanFileError
 from ivrsync.files import write_atomically
-from ivrsync.model import BODY_FIELDS, Action, Change, FieldChange, IvrRef, Plan, State
+from ivrsync.model import Action, Change, FieldChange, IvrRef, Plan, State
 
 PLAN_FORMAT_VERSION = 1
 
@@ -215,7 +216,7 @@ class _Reader:
             action=action,
             source=self.str_(obj["source"], f"{where}.source"),
             fields=fields,
-            body=None if body is None else _in_body_order(body),
+            body=None if body is None else in_body_order(body),
             digest=self.optional_str(obj["digest"], f"{where}.digest"),
             state_digest=self.optional_str(obj["state_digest"], f"{where}.state_digest"),
         )
@@ -258,12 +259,6 @@ class _Reader:
 
     def optional_str(self, value: Any, where: str) -> str | None:
         return None if value is None else self.str_(value, where)
-
-
-def _in_body_order(body: Mapping[str, Any]) -> dict[str, Any]:
-    """The body with `BODY_FIELDS` first, in order: the document sorts keys, the PUT should not."""
-    known = {name: body[name] for name in BODY_FIELDS if name in body}
-    return {**known, **{name: value for name, value in body.items() if name not in known}}
 
 
 def moved_since_plan(plan: Plan, state: State) -> list[Change]:
