@@ -241,14 +241,15 @@ class DriftReport:
 class FieldRefresh:
     """One field the live IVR has differently from the state (or, for adopt, from the YAML).
 
-    `state`, `yaml` and `live` are the field's three values (a menu key's destination for
-    `menu.<key>` fields; None where the option does not exist, and `state` None for an adopt).
-    `yaml` is what the next PUT sends; for an IVR the plan does not PUT it equals `state`.
+    `last_applied`, `desired` and `live` are the field's three values (a menu key's destination
+    for `menu.<key>` fields; None where the option does not exist, and `last_applied` None for an
+    adopt). `desired` is what the next PUT sends; for an IVR the plan does not PUT it equals
+    `last_applied`.
     """
 
     field: str
-    state: Any
-    yaml: Any
+    last_applied: Any
+    desired: Any
     live: Any
     status: FieldStatus
 
@@ -257,18 +258,18 @@ class FieldRefresh:
 class RefreshedIvr:
     """One IVR of the plan, seen three ways.
 
-    `action` is the plan's action, None when the plan leaves the IVR unchanged. `repo` is the
-    plan's field changes (state -> YAML). `fields` is every field the portal changed, classified,
-    in the plan's field order. `live_missing` is true when the server no longer lists the IVR.
-    `warnings` are the live IVR's mapping warnings (portal-only settings), kept only when the
-    plan PUTs the IVR, since only a PUT can clear them.
+    `action` is the plan's action, None when the plan leaves the IVR unchanged. `planned` is the
+    plan's field changes (last-applied -> desired). `fields` is every field the portal changed,
+    classified, in the plan's field order. `live_missing` is true when the server no longer
+    lists the IVR. `warnings` are the live IVR's mapping warnings (portal-only settings), kept
+    only when the plan PUTs the IVR, since only a PUT can clear them.
     """
 
     id: int
     name: str
     source: str
     action: Action | None
-    repo: tuple[FieldChange, ...]
+    planned: tuple[FieldChange, ...]
     fields: tuple[FieldRefresh, ...]
     live_missing: bool = False
     warnings: tuple[str, ...] = ()
@@ -294,8 +295,8 @@ class Conflict:
     id: int
     name: str
     field: str
-    state: Any
-    yaml: Any
+    last_applied: Any
+    desired: Any
     live: Any
 
 

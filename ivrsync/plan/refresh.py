@@ -54,7 +54,7 @@ def refresh_plan(plan: Plan, state: State, live: Mapping[int, LiveIvr]) -> Refre
 def conflicts(refreshed: RefreshedPlan) -> list[Conflict]:
     """Every conflicting field, by IVR id then in the plan's field order."""
     return [
-        Conflict(ivr.id, ivr.name, item.field, item.state, item.yaml, item.live)
+        Conflict(ivr.id, ivr.name, item.field, item.last_applied, item.desired, item.live)
         for ivr in refreshed.ivrs
         for item in ivr.with_status("conflict")
     ]
@@ -90,7 +90,7 @@ def _refresh_change(change: Change, state: State, live: Mapping[int, LiveIvr]) -
         name=change.name,
         source=change.source,
         action=change.action,
-        repo=change.fields,
+        planned=change.fields,
         fields=fields,
         live_missing=current is None,
         warnings=current.warnings if current is not None and puts else (),
@@ -111,7 +111,7 @@ def _refresh_unchanged(ref: IvrRef, state: State, live: Mapping[int, LiveIvr]) -
         name=ref.name,
         source=ref.source,
         action=None,
-        repo=(),
+        planned=(),
         fields=fields,
         live_missing=current is None,
     )

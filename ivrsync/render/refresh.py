@@ -83,14 +83,14 @@ def _field_line(item: FieldRefresh) -> str:
     name = field_label(item.field)
     if item.status == "conflict":
         return (
-            f"! {name}: YAML {_value(item.yaml)}, portal {_value(item.live)} "
-            f"(last applied {_value(item.state)})"
+            f"! {name}: YAML {_value(item.desired)}, portal {_value(item.live)} "
+            f"(last applied {_value(item.last_applied)})"
         )
     if item.status == "converged":
         return f"= {name}: {_value(item.live)} in both the YAML and the portal"
     if item.status == "overwrite":
-        return f"~ {name}: portal {_value(item.live)} -> YAML {_value(item.yaml)}"
-    return f"~ {name}: {_value(item.state)} -> {_value(item.live)} (last applied -> portal)"
+        return f"~ {name}: portal {_value(item.live)} -> YAML {_value(item.desired)}"
+    return f"~ {name}: {_value(item.last_applied)} -> {_value(item.live)} (last applied -> portal)"
 
 
 def _value(value: Any) -> str:
