@@ -24,7 +24,7 @@ from ivrsync.errors import (
 from ivrsync.model import Action, ApplyReport, Body, Change, Outcome, Plan, State, StateEntry
 from ivrsync.plan.planfile import check_plan_current
 from ivrsync.plan.safety import check_mass_change, mass_change
-from tests.conftest import ivr_document
+from tests.testing.documents import ivr_document
 
 NOW = datetime(2026, 11, 26, 23, 30, 5, tzinfo=UTC)
 

@@ -22,8 +22,8 @@ from ivrsync.errors import StateError
 from ivrsync.fake_smartflo import FakeSmartflo, FaultConfig, FaultKind, ScriptedFault
 from ivrsync.model import BODY_FIELDS
 from ivrsync.state import StateStore
-from tests.conftest import RunCli
-from tests.test_cli_apply import TOKEN, Workspace, apply_cli, open_workspace, put_ids
+from tests.testing.cli import RunCli
+from tests.testing.workspace import TOKEN, Workspace, apply_cli, open_workspace, put_ids
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 

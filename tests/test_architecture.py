@@ -217,3 +217,15 @@ def test_validate_does_not_load_httpx(tmp_path: Path) -> None:
     )
 
     assert result.stdout.strip().splitlines()[-1] == "False False", result.stderr
+
+
+def test_test_modules_import_helpers_from_tests_testing_only() -> None:
+    tests = PACKAGE.parent / "tests"
+    found = []
+    for path in sorted(tests.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            module = node.module or "" if isinstance(node, ast.ImportFrom) else ""
+            if module.startswith("tests.") and not module.startswith("tests.testing"):
+                found.append(f"{path.name}:{node.lineno} imports {module}")
+
+    assert found == []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunCli
+from tests.testing.cli import RunCli
 
 
 def test_version_prints_the_package_version(run_cli: RunCli) -> None:

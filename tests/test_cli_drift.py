@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ivrsync.fake_smartflo import FakeSmartflo
-from tests.conftest import RunCli
-from tests.test_cli_import import TOKEN, env_for, seed
+from tests.testing.accounts import TOKEN, env_for, seed
+from tests.testing.cli import RunCli
 
 
 @pytest.fixture

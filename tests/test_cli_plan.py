@@ -14,7 +14,8 @@ from ivrsync.cli.options import use_color
 from ivrsync.model import StateEntry
 from ivrsync.plan.planfile import PLAN_FORMAT_VERSION, document_checksum, load_plan
 from ivrsync.state import StateStore
-from tests.conftest import RunCli, ivr_document, write_ivr
+from tests.testing.cli import RunCli
+from tests.testing.documents import ivr_document, write_ivr
 
 IDS = (101, 102, 103, 104, 105)
 CONFIGS = Path("ivr-configs")

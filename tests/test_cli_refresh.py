@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult, RunCli
-from tests.test_cli_apply import TOKEN, Workspace, open_workspace, put_ids
+from tests.testing.cli import CliResult, RunCli
+from tests.testing.workspace import TOKEN, Workspace, open_workspace, put_ids
 
 CONFLICT_SECTION = (
     '! IVR 2 "IVR 2" (ivr-configs/ivr-2.yaml): CONFLICT, changed in the YAML and the portal\n'

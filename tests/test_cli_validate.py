@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from ivrsync.model import Problem
 from ivrsync.render.problems import escape_property, render_problems
-from tests.conftest import RunCli, ivr_document, write_ivr
-from tests.test_validate import VALID, edited
+from tests.testing.cli import RunCli
+from tests.testing.documents import VALID, edited, ivr_document, write_ivr
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = sorted(p for p in (ROOT / "ivr-configs").rglob("*.y*ml"))

@@ -11,7 +11,7 @@ from ivrsync.commands.plan import check_targets
 from ivrsync.errors import UsageError
 from ivrsync.model import Body, Change, FieldChange, IvrConfig, IvrRef, Plan, State, StateEntry
 from ivrsync.plan.diff import compute_plan, diff_bodies, unknown_targets
-from tests.conftest import ivr_document
+from tests.testing.documents import ivr_document
 
 
 def config(ivr_id: int, **overrides: Any) -> IvrConfig:

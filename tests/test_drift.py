@@ -16,7 +16,7 @@ from ivrsync.render.drift import (
     render_drift_markdown,
     render_drift_text,
 )
-from tests.conftest import ivr_document
+from tests.testing.documents import ivr_document
 
 
 def body(ivr_id: int, **overrides: Any) -> dict[str, Any]:

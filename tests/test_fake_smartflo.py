@@ -28,7 +28,7 @@ from ivrsync.fake_smartflo import (
 from ivrsync.fake_smartflo.serve import Seed, serve
 from ivrsync.model import BODY_FIELDS
 from ivrsync.smartflo.readshape import live_ivr_from_read_shape
-from tests.conftest import RunCli
+from tests.testing.cli import RunCli
 
 DATA = Path(__file__).parent / "data" / "fake_smartflo"
 TOKEN = "test-token"

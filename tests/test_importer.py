@@ -16,7 +16,7 @@ from ivrsync.importer import ImportPlan, plan_import, safe_file_stem, select_ivr
 from ivrsync.model import LiveIvr, StateEntry
 from ivrsync.smartflo.readshape import live_ivr_from_read_shape
 from ivrsync.state import StateStore
-from tests.conftest import ivr_document, write_ivr
+from tests.testing.documents import ivr_document, write_ivr
 
 SAMPLE = Path(__file__).parent / "data" / "live" / "ivrs-list.json"
 

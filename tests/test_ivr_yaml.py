@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ivrsync.body import body_from_document, document_from_body
 from ivrsync.config.ivr_yaml import render_ivr_yaml, render_scalar
-from tests.conftest import BASE_DOCUMENT, ivr_document
+from tests.testing.documents import BASE_DOCUMENT, ivr_document
 
 
 def test_a_document_renders_with_the_schema_line_keys_in_order_and_menu_pairs() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from ivrsync.errors import ApiError
 from ivrsync.smartflo.live import fetch_live
-from tests.test_readshape import SAMPLE_BODY
+from tests.testing.documents import SAMPLE_BODY
 
 SAMPLE = Path(__file__).parent / "data" / "live" / "ivrs-list.json"
 

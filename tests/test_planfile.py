@@ -21,7 +21,7 @@ from ivrsync.plan.planfile import (
     render_plan_json,
     save_plan,
 )
-from tests.conftest import ivr_document
+from tests.testing.documents import ivr_document
 
 BODY = body_from_document(ivr_document(349, timeout=30))
 DIGEST = digest_body(BODY)

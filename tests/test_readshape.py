@@ -15,7 +15,7 @@ from ivrsync.body import body_from_document, dtmf_rank
 from ivrsync.errors import ApiError
 from ivrsync.model import BODY_FIELDS, DTMF_KEYS, LiveIvr
 from ivrsync.smartflo.readshape import live_ivr_from_read_shape, read_shape_from_body
-from tests.conftest import BASE_DOCUMENT
+from tests.testing.documents import BASE_DOCUMENT, SAMPLE_BODY
 
 DATA = Path(__file__).parent / "data" / "fake_smartflo"
 
@@ -24,25 +24,6 @@ def sample_item() -> dict[str, Any]:
     """The one IVR of the documented GET /v1/ivrs sample."""
     item: dict[str, Any] = json.loads((DATA / "ivrs-list.json").read_text("utf-8"))["ivrs"][0]
     return item
-
-
-#: What the documented sample must map to, written out by hand from the smartflo-api.md table.
-SAMPLE_BODY: dict[str, Any] = {
-    "name": "Welcome IVR",
-    "description": "Welcome IVR",
-    "recording": "recording|19549",
-    "timeout": 30,
-    "incorrect_count": 1,
-    "invalid_recording": "recording|244",
-    "invalid_destination": "extension|050109590001",
-    "timeout_retry_recording": "recording|245",
-    "timeout_recording": "recording|245",
-    "timeout_destination": "extension|050109590001",
-    "timeout_tries": 1,
-    "recording_invalid": "recording|244",
-    "option": ["1"],
-    "destination": ["ringgroup|17839"],
-}
 
 
 def test_documented_sample_maps_to_the_expected_body() -> None:

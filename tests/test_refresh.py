@@ -20,7 +20,7 @@ from ivrsync.model import (
 from ivrsync.plan.diff import compute_plan
 from ivrsync.plan.refresh import check_conflicts, conflicts, refresh_plan
 from ivrsync.render.refresh import render_refresh_text
-from tests.conftest import ivr_document
+from tests.testing.documents import ivr_document
 
 
 def body(ivr_id: int, **overrides: Any) -> dict[str, Any]:

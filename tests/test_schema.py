@@ -21,7 +21,7 @@ from ivrsync.config.schema import (
 )
 from ivrsync.config.validate import schema_validator
 from ivrsync.model import DTMF_KEYS, SCALAR_FIELDS
-from tests.conftest import BASE_DOCUMENT
+from tests.testing.documents import BASE_DOCUMENT
 
 ROOT = Path(__file__).parent.parent
 SCHEMA = ROOT / "schemas" / "ivr.schema.json"

@@ -11,42 +11,15 @@ from ivrsync.body import digest_body
 from ivrsync.config.validate import load_config_dir, load_config_set
 from ivrsync.errors import UsageError
 from ivrsync.model import Problem
-from tests.conftest import ivr_document, write_ivr
+from tests.testing.documents import VALID, edited, ivr_document, write_ivr
 
 DATA = Path(__file__).parent / "data" / "validate"
-
-#: A valid IVR file; the line numbers below refer to it.
-VALID = """\
-id: 349
-name: Support IVR
-description: IVR for the support team
-recording: recording|0231
-timeout: 20
-incorrect_count: 5
-invalid_recording: recording|349
-invalid_destination: extension|05047530002
-timeout_retry_recording: recording|52156
-timeout_recording: recording|123
-timeout_destination: extension|05047530002
-timeout_tries: 3
-recording_invalid: recording|58999
-menu:
-  - option: "1"
-    destination: extension|05047530002
-  - option: 2
-    destination: extension|845
-"""
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def edited(old: str, new: str) -> str:
-    assert old in VALID, old
-    return VALID.replace(old, new, 1)
 
 
 def problems_of(text: str, workdir: Path) -> list[tuple[int, int, str, str, str]]:
