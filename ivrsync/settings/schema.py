@@ -283,7 +283,7 @@ class PathText(Kind):
 
     def check(self, value: object) -> Path:
         if isinstance(value, PurePath):
-            value = value.as_posix() if str(value) != "." else "."
+            value = value.as_posix()
         if not isinstance(value, str) or not value.strip() or "\0" in value:
             raise Invalid(self.expected(), describe(value))
         return Path(value)
