@@ -1,0 +1,471 @@
+"""Finding `ivrsync.toml`, and reading it into validated values with the line of each.
+
+`tomllib` parses and rejects bad syntax but gives no positions, so `scan_layout` walks the
+(already valid) text once more to find the line of every table header and key, and the span of
+every value (which `write_dialect` edits). Every problem names `file:line`; all the problems of a
+file are reported at once, in one `UsageError`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import NoReturn
+
+from ivrsync.errors import UsageError
+from ivrsync.files import display_path
+from ivrsync.settings.schema import (
+    CHECKS_SECTION,
+    RULE_NAME,
+    SECRET_KEYS,
+    SECTIONS,
+    SETTINGS,
+    SETTINGS_BY_NAME,
+    SETTINGS_FILE_NAME,
+    SETTINGS_FILE_VARIABLE,
+    SEVERITY,
+    Invalid,
+    describe,
+    did_you_mean,
+    toml_string,
+)
+
+# --- Problems ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong: `where` is `ivrsync.toml:7`, `environment variable X` or `flag --x`."""
+
+    where: str
+    message: str
+    hint: str = ""
+
+
+def raise_problems(problems: list[Problem]) -> NoReturn:
+    """Raise one UsageError for `problems` (at least one): a single one keeps its hint apart."""
+    if len(problems) == 1:
+        (only,) = problems
+        raise UsageError(f"{only.where}: {only.message}", hint=only.hint)
+    lines = [f"{len(problems)} problems with the settings:"]
+    for problem in problems:
+        tail = f"; {problem.hint}" if problem.hint else ""
+        lines.append(f"  {problem.where}: {problem.message}{tail}")
+    raise UsageError("\n".join(lines))
+
+
+CREDENTIALS_HINT = (
+    "secrets do not belong in the file: put the token in the environment variable that "
+    "[smartflo] token_env names (SMARTFLO_API_TOKEN by default)"
+)
+
+# --- Discovery --------------------------------------------------------------------------------
+
+
+def find_settings_file(start: Path, *, explicit: str | None, env: Mapping[str, str]) -> Path | None:
+    """The settings file to use, or None when there is none.
+
+    `explicit` (`--config FILE`) wins, then the IVRSYNC_CONFIG variable (an empty value counts
+    as unset); either must name an existing file (UsageError naming it otherwise). Else the
+    nearest `ivrsync.toml` in `start` or a parent folder, not above the repository root (the
+    first folder, from `start` up, holding a `.git` file or folder).
+    """
+    if explicit:
+        return _existing(explicit, "--config")
+    named = env.get(SETTINGS_FILE_VARIABLE)
+    if named:
+        return _existing(named, SETTINGS_FILE_VARIABLE)
+    folder = start.absolute()
+    for candidate in (folder, *folder.parents):
+        path = candidate / SETTINGS_FILE_NAME
+        if path.is_file():
+            return path
+        if (candidate / ".git").exists():
+            return None
+    return None
+
+
+def _existing(name: str, source: str) -> Path:
+    path = Path(name)
+    if path.is_file():
+        return path
+    what = "is a folder, not a file" if path.is_dir() else "does not exist"
+    raise UsageError(
+        f"settings file {display_path(path)} ({source}) {what}",
+        hint=f"give an existing {SETTINGS_FILE_NAME}, or drop {source} to use the nearest one",
+    )
+
+
+# --- Layout: where each header and key is -----------------------------------------------------
+
+KeyPath = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a key is: its 1-based `line`, and the offsets of its value (`start`..`end`)."""
+
+    line: int
+    start: int = -1
+    end: int = -1
+
+
+@dataclass(frozen=True)
+class Header:
+    """A `[table]` (or `[[array]]`) header: its path, line, and the offset where its line starts."""
+
+    path: KeyPath
+    line: int
+    offset: int
+    array: bool
+
+
+@dataclass
+class Layout:
+    """The positions `scan_layout` found. The first definition of a path wins."""
+
+    keys: dict[KeyPath, Span] = field(default_factory=dict)
+    headers: list[Header] = field(default_factory=list)
+    #: Each key/value pair in text order: its full path and span (inline table members too).
+    pairs: list[tuple[KeyPath, Span]] = field(default_factory=list)
+
+    def line_of(self, path: KeyPath) -> int | None:
+        """The line of `path`, else of its nearest defined parent (an inline table, a header)."""
+        for size in range(len(path), 0, -1):
+            span = self.keys.get(path[:size])
+            if span is not None:
+                return span.line
+        return None
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_SCALAR_END = frozenset(",]}#\n\r")
+
+
+class _Scanner:
+    """A walk over valid TOML text that records positions; it assumes tomllib accepted it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+        self.layout = Layout()
+
+    def peek(self, count: int = 1) -> str:
+        return self.text[self.pos : self.pos + count]
+
+    def advance(self, count: int = 1) -> None:
+        end = min(self.pos + count, len(self.text))
+        self.line += self.text.count("\n", self.pos, end)
+        self.pos = end
+
+    def skip_blanks(self) -> None:
+        while self.peek() in {" ", "\t"}:
+            self.pos += 1
+
+    def skip_trivia(self) -> None:
+        """Blanks, newlines and comments."""
+        while self.pos < len(self.text):
+            char = self.text[self.pos]
+            if char in " \t\r":
+                self.pos += 1
+            elif char == "\n":
+                self.advance()
+            elif char == "#":
+                newline = self.text.find("\n", self.pos)
+                self.pos = len(self.text) if newline < 0 else newline
+            else:
+                return
+
+    def record(self, path: KeyPath, span: Span, *, parents_from: int) -> None:
+        for size in range(parents_from, len(path)):
+            self.layout.keys.setdefault(path[:size], Span(span.line))
+        self.layout.keys.setdefault(path, span)
+        self.layout.pairs.append((path, span))
+
+    def scan(self) -> Layout:
+        table: KeyPath = ()
+        while True:
+            self.skip_trivia()
+            if self.pos >= len(self.text):
+                return self.layout
+            if self.peek() == "[":
+                table = self.header()
+            else:
+                self.pair(table, parents_from=len(table) + 1)
+
+    def header(self) -> KeyPath:
+        offset = self.text.rfind("\n", 0, self.pos) + 1
+        array = self.peek(2) == "[["
+        line = self.line
+        self.advance(2 if array else 1)
+        path = self.key()
+        self.skip_blanks()
+        self.advance(2 if array else 1)
+        self.layout.headers.append(Header(path, line, offset, array))
+        self.layout.keys.setdefault(path, Span(line))
+        for size in range(1, len(path)):
+            self.layout.keys.setdefault(path[:size], Span(line))
+        return path
+
+    def pair(self, prefix: KeyPath, *, parents_from: int) -> None:
+        line = self.line
+        path = prefix + self.key()
+        self.skip_blanks()
+        if self.peek() == "=":
+            self.advance()
+        self.skip_blanks()
+        start = self.pos
+        self.value(path)
+        self.record(path, Span(line, start, self.pos), parents_from=parents_from)
+
+    def key(self) -> KeyPath:
+        parts: list[str] = []
+        while True:
+            self.skip_blanks()
+            char = self.peek()
+            if char in {'"', "'"}:
+                start = self.pos
+                self.string()
+                raw = self.text[start : self.pos]
+                parts.append(str(tomllib.loads(f"k = {raw}")["k"]))
+            else:
+                match = _BARE_KEY.match(self.text, self.pos)
+                if match is None:  # not valid TOML: keep going rather than loop
+                    self.advance()
+                    parts.append("")
+                else:
+                    parts.append(match.group())
+                    self.pos = match.end()
+            self.skip_blanks()
+            if self.peek() != ".":
+                return tuple(parts)
+            self.advance()
+
+    def string(self) -> None:
+        quote = self.peek()
+        triple = self.peek(3) == quote * 3
+        self.advance(3 if triple else 1)
+        while self.pos < len(self.text):
+            if quote == '"' and self.peek() == "\\":
+                self.advance(2)
+            elif triple and self.peek(3) == quote * 3:
+                run = 3
+                while run < 5 and self.text[self.pos + run : self.pos + run + 1] == quote:
+                    run += 1
+                self.advance(run)
+                return
+            elif not triple and self.peek() == quote:
+                self.advance()
+                return
+            else:
+                self.advance()
+
+    def value(self, path: KeyPath) -> None:
+        char = self.peek()
+        if char in {'"', "'"}:
+            self.string()
+        elif char == "[":
+            self.advance()
+            while self.pos < len(self.text):
+                self.skip_trivia()
+                if self.peek() == "]":
+                    self.advance()
+                    return
+                before = self.pos
+                self.value(path)
+                self.skip_trivia()
+                if self.peek() == "," or self.pos == before:  # (no progress: not valid TOML)
+                    self.advance()
+        elif char == "{":
+            self.advance()
+            while self.pos < len(self.text):
+                self.skip_trivia()
+                if self.peek() == "}":
+                    self.advance()
+                    return
+                if self.peek() == ",":
+                    self.advance()
+                    continue
+                self.pair(path, parents_from=len(path) + 1)
+        else:
+            end = self.pos
+            while end < len(self.text) and self.text[end] not in _SCALAR_END:
+                end += 1
+            while end > self.pos and self.text[end - 1] in " \t":
+                end -= 1
+            self.pos = end
+
+
+def scan_layout(text: str) -> Layout:
+    """The positions of the headers, keys and values of `text`, which must be valid TOML."""
+    return _Scanner(text).scan()
+
+
+# --- Reading and validating -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettingsFile:
+    """A validated settings file: dotted name -> value, and dotted name -> line.
+
+    Names are those of `SETTINGS`, plus `checks.<rule>` for each rule of `[checks]`. Paths are
+    as written (the resolver makes relative ones relative to the file's folder).
+    """
+
+    path: Path
+    values: Mapping[str, object]
+    lines: Mapping[str, int]
+
+    @property
+    def shown(self) -> str:
+        return display_path(self.path)
+
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_TOML_END = re.compile(r"\s*\(at end of document\)$")
+
+
+def parse_text(text: str, shown: str) -> dict[str, object]:
+    """`text` parsed by tomllib; a syntax error is a UsageError naming `shown:line:column`."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        reason = str(exc)
+        position = _TOML_POSITION.search(reason)
+        if position:
+            where = f"{shown}:{position.group(1)}:{position.group(2)}"
+            reason = reason[: position.start()]
+        else:
+            end = _TOML_END.search(reason)
+            if end:
+                reason = reason[: end.start()] + " (at the end of the file)"
+            lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+            where = f"{shown}:{max(lines, 1)}"
+        raise UsageError(
+            f"{where}: invalid TOML: {reason}",
+            hint="see https://toml.io for the syntax",
+        ) from None
+
+
+def read_text(path: Path) -> str:
+    """The file's text; UsageError when it cannot be read or is not UTF-8."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{display_path(path)}: not UTF-8 text (byte {exc.start})",
+            hint="save the settings file as UTF-8",
+        ) from None
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read the settings file {display_path(path)}: {exc.strerror or exc}"
+        ) from None
+
+
+def read_settings_file(path: Path) -> SettingsFile:
+    """Read and validate `path`. Raises UsageError listing every problem, each with its line."""
+    loaded, problems = check_settings_file(path)
+    if problems:
+        raise_problems(problems)
+    return loaded
+
+
+def check_settings_file(path: Path) -> tuple[SettingsFile, list[Problem]]:
+    """`path` read and validated: its valid values, and a problem for each invalid one.
+
+    Raises UsageError at once when the file cannot be read or is not valid TOML.
+    """
+    text = read_text(path)
+    shown = display_path(path)
+    data = parse_text(text, shown)
+    layout = scan_layout(text)
+    values: dict[str, object] = {}
+    lines: dict[str, int] = {}
+    problems: list[Problem] = []
+
+    def where(*path_parts: str) -> str:
+        line = layout.line_of(path_parts)
+        return f"{shown}:{line}" if line is not None else shown
+
+    for section, table in data.items():
+        if section.lower() in SECRET_KEYS:
+            problems.append(Problem(where(section), f"refused key `{section}`", CREDENTIALS_HINT))
+            continue
+        if section != CHECKS_SECTION and section not in SECTIONS:
+            problems.append(_unknown_section(section, table, where(section)))
+            continue
+        if not isinstance(table, dict):
+            message = f"`{section}` must be a table ([{section}]), found {describe(table)}"
+            problems.append(Problem(where(section), message))
+            continue
+        for key, value in table.items():
+            name = f"{section}.{key}"
+            here = where(section, key)
+            if key.lower() in SECRET_KEYS:
+                problems.append(
+                    Problem(here, f"refused key `{key}` in [{section}]", CREDENTIALS_HINT)
+                )
+                continue
+            if section == CHECKS_SECTION:
+                problem = check_rule(key, value, here)
+            elif name not in SETTINGS_BY_NAME:
+                problem = _unknown_key(section, key, here)
+            else:
+                try:
+                    value = SETTINGS_BY_NAME[name].kind.check(value)
+                    problem = None
+                except Invalid as bad:
+                    problem = Problem(here, f"{name}: {bad}", bad.hint)
+            if problem is not None:
+                problems.append(problem)
+            else:
+                values[name] = value
+                lines[name] = layout.line_of((section, key)) or 0
+    return SettingsFile(path, MappingProxyType(values), MappingProxyType(lines)), problems
+
+
+def _unknown_section(section: str, value: object, here: str) -> Problem:
+    if not isinstance(value, dict):
+        homes = [spec.section for spec in SETTINGS if spec.key == section]
+        hint = (
+            f"settings belong in a section: did you mean `[{homes[0]}] {section}`?"
+            if homes
+            else did_you_mean(section, [spec.key for spec in SETTINGS])
+        )
+        return Problem(here, f"unknown setting `{section}` outside any section", hint)
+    hint = did_you_mean(section, [*SECTIONS, CHECKS_SECTION])
+    known = ", ".join(f"[{name}]" for name in [*SECTIONS, CHECKS_SECTION])
+    return Problem(here, f"unknown section [{section}]", hint or f"the sections are {known}")
+
+
+def _unknown_key(section: str, key: str, here: str) -> Problem:
+    keys = [spec.key for spec in SETTINGS if spec.section == section]
+    hint = did_you_mean(key, keys)
+    if not hint:
+        homes = [spec.section for spec in SETTINGS if spec.key == key]
+        hint = (
+            f"`{key}` belongs in [{homes[0]}]"
+            if homes
+            else f"the keys of [{section}] are " + ", ".join(keys)
+        )
+    return Problem(here, f"unknown key `{key}` in [{section}]", hint)
+
+
+def check_rule(rule: str, value: object, here: str) -> Problem | None:
+    """The problem with `[checks] rule = value`, or None when it is valid."""
+    if not RULE_NAME.fullmatch(rule):
+        return Problem(
+            here,
+            f"invalid rule name {toml_string(rule)} in [checks]",
+            "rule names are lowercase letters, digits and dashes, starting with a letter",
+        )
+    try:
+        SEVERITY.check(value)
+    except Invalid as bad:
+        return Problem(here, f"checks.{rule}: {bad}", bad.hint)
+    return None
