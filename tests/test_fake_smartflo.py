@@ -701,6 +701,27 @@ def test_process_starts_answers_and_exits_0_on_sigterm(tmp_path: Path, entry: li
     assert (process.returncode, out, err) == (0, "", "")
 
 
+def test_python_m_runs_the_cli_command_through_its_error_handler(tmp_path: Path) -> None:
+    # One definition of the options: both entry points print the same help and the same error.
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *args], capture_output=True, text=True, timeout=60, check=False
+        )
+
+    missing = str(tmp_path / "missing.json")
+    module = run("-m", "ivrsync.fake_smartflo", "--seed", missing)
+    cli = run("-m", "ivrsync", "fake-smartflo", "--seed", missing)
+    module_help = run("-m", "ivrsync.fake_smartflo", "--help")
+    cli_help = run("-m", "ivrsync", "fake-smartflo", "--help")
+
+    assert (module.returncode, module.stdout) == (1, "")
+    assert module.stderr.startswith("error: cannot read the seed file ")
+    assert module.stderr == cli.stderr
+    assert module_help.returncode == 0
+    assert "--latency" in module_help.stdout
+    assert module_help.stdout == cli_help.stdout
+
+
 def test_seed_ivrs_are_not_shared_with_the_caller() -> None:
     ivrs = seed_ivrs()
     original = copy.deepcopy(ivrs)

@@ -1,7 +1,7 @@
 """Running the fake as a process: seed and fault files, and serving until Ctrl-C or SIGTERM.
 
-Shared by `python -m ivrsync.fake_smartflo` and `ivrsync fake-smartflo`, which differ only in how
-they parse options. Nothing here prints: the caller passes `announce` to show the listening line.
+Used by `ivrsync fake-smartflo` (`ivrsync.cli.fake`), which `python -m ivrsync.fake_smartflo` also
+runs. Nothing here prints: the caller passes `announce` to show the listening line.
 """
 
 from __future__ import annotations
