@@ -1,55 +1,51 @@
 """A strict fake of the Smartflo IVR API on 127.0.0.1, for tests and rehearsals.
 
-The account lives in memory, in the documented read shape (`store.Account`); PUT bodies are checked
-strictly (`checks.put_body_problem`) and stored through
-`ivrsync.smartflo.readshape.read_shape_from_body`. HTTP is `transport`'s business, the answers'
-wording `answers`', the `/_fake/` control endpoints `control`'s.
+The account lives in memory, in the documented read shape (`store.Account`); PUT and POST bodies
+are checked strictly (`checks.put_body_problem`) and stored through
+`ivrsync.smartflo.readshape.read_shape_from_body`, adapted to the server's `dialect.Dialect` (one
+hypothesis about the real API per setting) by `shapes`. HTTP is `transport`'s business, the
+answers' wording `answers`', the `/_fake/` control endpoints `control`'s, portal edits `edits`'.
+
+Endpoints: `POST /v1/auth/login`, `GET /v1/ivrs`, `PUT /v1/ivr/{id}`, `POST /v1/ivr` (create: the
+new id is max(seed ids) + 1, then counting up, and is not in the answer, as documented).
 
 The fake never prints: it logs requests to stderr only when `verbose` is set.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from ivrsync.errors import UsageError
-from ivrsync.fake_smartflo.answers import DROP, Answer, Outcome, failure, fault_answer, json_answer
+from ivrsync.fake_smartflo.answers import (
+    DROP,
+    Answer,
+    Outcome,
+    failure,
+    fault_answer,
+    json_answer,
+    too_many,
+)
 from ivrsync.fake_smartflo.control import handle_control, parse_json
+from ivrsync.fake_smartflo.dialect import AuthScheme, Dialect, RecordingNames, Separator
+from ivrsync.fake_smartflo.edits import EditShape
 from ivrsync.fake_smartflo.faults import FaultConfig, FaultKind, FaultPicker
+from ivrsync.fake_smartflo.ratelimit import TokenBucket, retry_after
+from ivrsync.fake_smartflo.recorded import (
+    CREATE_PATH,
+    FAULTED_ROUTES,
+    RecordedRequest,
+    mask_password,
+    path_ivr_id,
+    route_of,
+)
 from ivrsync.fake_smartflo.store import Account
 from ivrsync.fake_smartflo.transport import Server
 
 HOST = "127.0.0.1"
-
-_IVR_PATH = re.compile(r"^/v1/ivr/(?P<id>[^/]+)$")
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One API request as the fake saw it, recorded before its answer is sent.
-
-    `body` is the parsed JSON body (None when absent or not JSON), with a login's password
-    masked; the Authorization header is never recorded. `status` is None when no answer was sent
-    (a `drop` fault, or a `timeout` fault that never answers). `concurrent` counts the API requests
-    in flight when this one started, itself included.
-    """
-
-    method: str
-    path: str
-    body: Any
-    status: int | None
-    fault: FaultKind | None
-    concurrent: int
-
-    @property
-    def ivr_id(self) -> int | None:
-        """The IVR a `PUT /v1/ivr/{id}` targets, else None."""
-        return _path_ivr_id(self.path)
 
 
 class FakeSmartflo:
@@ -58,8 +54,12 @@ class FakeSmartflo:
     A context manager: `__enter__` binds and starts serving (port 0 picks a free port),
     `__exit__` stops it, closes the listening socket and every open connection, and joins every
     thread. Seed IVRs are given in the read shape of `GET /v1/ivrs`; only their `id` is checked.
-    `token` is accepted as `Authorization: Bearer <token>`, as is any token a login issued;
-    `users` maps emails to passwords for `POST /v1/auth/login`.
+    `token` is accepted as `Authorization: Bearer <token>` (or as the `auth` dialect says), as is
+    any token a login issued; `users` maps emails to passwords for `POST /v1/auth/login`.
+
+    `separator`, `separator_strict`, `auth`, `recordings`, `webhooks_cleared_by_put` and
+    `rate_limit` choose the `Dialect` (see `ivrsync.fake_smartflo.dialect`); their defaults are
+    the fake's behaviour before dialects existed. UsageError for a value not listed there.
     """
 
     def __init__(
@@ -72,8 +72,23 @@ class FakeSmartflo:
         faults: FaultConfig | None = None,
         port: int = 0,
         verbose: bool = False,
+        separator: Separator = "|",
+        separator_strict: bool = True,
+        auth: AuthScheme = "bearer",
+        recordings: RecordingNames = "swapped",
+        webhooks_cleared_by_put: bool = False,
+        rate_limit: float | None = None,
     ) -> None:
-        self._account = Account(ivrs=ivrs, token=token, users=users)
+        dialect = Dialect(
+            separator=separator,
+            separator_strict=separator_strict,
+            auth=auth,
+            recordings=recordings,
+            webhooks_cleared_by_put=webhooks_cleared_by_put,
+            rate_limit=rate_limit,
+        )
+        self._account = Account(ivrs=ivrs, token=token, users=users, dialect=dialect)
+        self._bucket = TokenBucket(rate_limit) if rate_limit is not None else None
         self.latency = latency
         self.verbose = verbose
         self._picker = FaultPicker(faults or FaultConfig())
@@ -81,6 +96,8 @@ class FakeSmartflo:
         self._requests: list[RecordedRequest] = []
         # PUTs kept apart too: tests poll puts() while an apply runs, so it must stay cheap.
         self._puts: list[RecordedRequest] = []
+        self._posts: list[RecordedRequest] = []
+        self._rate_limited = 0
         self._in_flight = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -155,21 +172,43 @@ class FakeSmartflo:
         with self._lock:
             return list(self._puts)
 
+    def posts(self) -> list[RecordedRequest]:
+        """The `POST /v1/ivr` (create) requests so far, accepted or not."""
+        with self._lock:
+            return list(self._posts)
+
+    @property
+    def rate_limited_count(self) -> int:
+        """How many 429s the rate limit has sent (429 faults not included)."""
+        with self._lock:
+            return self._rate_limited
+
     def reset_requests(self) -> None:
+        """Forget the recorded requests and the rate-limited count (not the IVRs or tokens)."""
         with self._lock:
             self._requests.clear()
             self._puts.clear()
+            self._posts.clear()
+            self._rate_limited = 0
+
+    @property
+    def dialect(self) -> Dialect:
+        """The hypotheses about the real API this fake behaves by."""
+        return self._account.dialect
 
     def live_ivrs(self) -> list[dict[str, Any]]:
         """The account's IVRs in the read shape of `GET /v1/ivrs`, sorted by id (copies)."""
         return self._account.live_ivrs()
 
-    def edit_ivr(self, ivr_id: int, **read_shape_fields: Any) -> None:
-        """Change read-shape fields of an IVR, as a person editing it in the portal would.
+    def edit_ivr(self, ivr_id: int, shape: EditShape = "auto", **fields: Any) -> None:
+        """Change fields of an IVR, as a person editing it in the portal would.
 
-        Raises KeyError for an unknown id and ValueError for an attempt to change the id.
+        `fields` are read-shape or PUT-body names (`shape` "read", "body", or "auto" to tell them
+        apart; the accepted names are in `ivrsync.fake_smartflo.edits`). Raises KeyError for an
+        unknown id and ValueError (`edits.EditError`) for an unknown field, an attempt to change
+        the id, or a PUT-body edit whose result a PUT would refuse.
         """
-        self._account.edit(ivr_id, read_shape_fields)
+        self._account.edit(ivr_id, fields, shape)
 
     def set_faults(self, faults: FaultConfig | None) -> None:
         """Replace the fault config; scripted faults start over with their full counts."""
@@ -191,23 +230,45 @@ class FakeSmartflo:
     def handle_api(
         self, method: str, path: str, authorization: str | None, raw: bytes | None
     ) -> Outcome:
-        """Answer one API request: latency, then a fault if one is due, then the real thing."""
+        """Answer one API request: the rate limit (decided on arrival), latency, then a fault if
+        one is due, then the real thing."""
         concurrent = self._begin()
         try:
+            wait = self._bucket.take() if self._bucket is not None else None
             body, is_json = parse_json(raw)
             fault: FaultKind | None = None
-            config = self.faults
+            created: int | None = None
             if self.latency:
                 self._stopping.wait(self.latency)
-            route = _route(method, path)
-            if route in ("list", "put"):
-                fault, config = self._pick_fault(method, _path_ivr_id(path))
-            outcome = self._fault_outcome(fault, config) if fault else None
-            if outcome is None:
-                outcome = self._serve(route, method, path, authorization, body, is_json)
-            recorded_body = _mask_password(body) if route == "login" else body
+            route = route_of(method, path)
+            outcome: Outcome | None
+            if wait is not None:
+                outcome = too_many(retry_after(wait))
+            else:
+                config = self.faults
+                if route in FAULTED_ROUTES:
+                    fault, config = self._pick_fault(method, path_ivr_id(path))
+                outcome = self._fault_outcome(fault, config) if fault else None
+                if outcome is None:
+                    outcome, created = self._serve(
+                        route, method, path, authorization, body, is_json
+                    )
+                    if fault == "drop_after_apply":
+                        outcome = DROP
+            recorded_body = mask_password(body) if route == "login" else body
             status = outcome.status if isinstance(outcome, Answer) else None
-            self._record(RecordedRequest(method, path, recorded_body, status, fault, concurrent))
+            self._record(
+                RecordedRequest(
+                    method,
+                    path,
+                    recorded_body,
+                    status,
+                    fault,
+                    concurrent,
+                    rate_limited=wait is not None,
+                    created_id=created,
+                )
+            )
             return outcome
         finally:
             self._end()
@@ -226,6 +287,10 @@ class FakeSmartflo:
             self._requests.append(request)
             if request.method == "PUT" and request.ivr_id is not None:
                 self._puts.append(request)
+            elif request.method == "POST" and request.path == CREATE_PATH:
+                self._posts.append(request)
+            if request.rate_limited:
+                self._rate_limited += 1
 
     def _pick_fault(self, method: str, ivr_id: int | None) -> tuple[FaultKind | None, FaultConfig]:
         """The fault for a request, with the config that chose it (set_faults may race)."""
@@ -240,6 +305,8 @@ class FakeSmartflo:
             return None if config.timeout_answers else DROP
         if fault == "drop":
             return DROP
+        if fault == "drop_after_apply":
+            return None  # served, then dropped by handle_api
         return fault_answer(fault, config)
 
     def _serve(
@@ -250,42 +317,19 @@ class FakeSmartflo:
         authorization: str | None,
         body: Any,
         is_json: bool,
-    ) -> Answer:
+    ) -> tuple[Answer, int | None]:
+        """The answer, and the id of the IVR a create made (else None)."""
         if route == "login":
-            return self._account.login(body, is_json)
+            return self._account.login(body, is_json), None
         if route == "unknown":
-            return failure(404, "Not found.")
+            return failure(404, "Not found."), None
         if route == "method":
-            return failure(405, f"The {method} method is not supported for this route.")
-        if not self._authorized(authorization):
-            return failure(401)
+            return failure(405, f"The {method} method is not supported for this route."), None
+        problem = self._account.auth_problem(authorization)
+        if problem:
+            return failure(401, problem), None
         if route == "list":
-            return json_answer(200, {"ivrs": self.live_ivrs()})
-        return self._account.put(_path_ivr_id(path), body, is_json)
-
-    def _authorized(self, authorization: str | None) -> bool:
-        scheme, _, token = (authorization or "").partition(" ")
-        return scheme == "Bearer" and self._account.accepts(token)
-
-
-def _route(method: str, path: str) -> str:
-    if path == "/v1/auth/login":
-        return "login" if method == "POST" else "method"
-    if path == "/v1/ivrs":
-        return "list" if method == "GET" else "method"
-    if _IVR_PATH.match(path):
-        return "put" if method == "PUT" else "method"
-    return "unknown"
-
-
-def _path_ivr_id(path: str) -> int | None:
-    match = _IVR_PATH.match(path)
-    if match and match["id"].isascii() and match["id"].isdecimal():
-        return int(match["id"])
-    return None
-
-
-def _mask_password(body: Any) -> Any:
-    if isinstance(body, dict) and "password" in body:
-        return {**body, "password": "***"}
-    return body
+            return json_answer(200, {"ivrs": self.live_ivrs()}), None
+        if route == "create":
+            return self._account.create(body, is_json)
+        return self._account.put(path_ivr_id(path), body, is_json), None
