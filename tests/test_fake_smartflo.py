@@ -414,8 +414,8 @@ def test_random_faults_are_reproducible_for_a_seed(client: httpx.Client) -> None
 def test_fault_config_round_trips_through_json() -> None:
     config = FaultConfig(
         rate=0.2,
-        kinds=("429", "drop"),
-        methods=("GET", "PUT"),
+        kinds=("429", "drop", "drop_after_apply"),
+        methods=("GET", "PUT", "POST"),
         seed=3,
         script=(ScriptedFault("timeout", count=2, ivr_id=5),),
         retry_after=0,
@@ -434,8 +434,8 @@ def test_fault_config_round_trips_through_json() -> None:
         ({"script": [{"kind": "nope"}]}, "unknown fault kind 'nope'"),
         ({"script": [{"count": 1}]}, "malformed scripted fault"),
         ({"script": [{"kind": "503", "count": 0}]}, "at least 1"),
-        ({"script": [{"kind": "503", "method": "DELETE"}]}, "GET or PUT"),
-        ({"methods": ["POST"]}, "GET or PUT"),
+        ({"script": [{"kind": "503", "method": "DELETE"}]}, "GET, PUT or POST"),
+        ({"methods": ["PATCH"]}, "GET, PUT or POST"),
         ({"retry_after": 1.5}, "whole number"),
         ({"rate": "high"}, "must be a number"),
         ({"surprise": True}, "unknown fault config field"),
@@ -460,8 +460,31 @@ def test_malformed_fault_configs_are_usage_errors(data: Any, message: str) -> No
         FaultConfig.from_json(data)
 
 
+def test_drop_after_apply_applies_the_put_but_sends_no_answer(
+    fake: FakeSmartflo, client: httpx.Client
+) -> None:
+    fake.set_faults(FaultConfig(script=(ScriptedFault("drop_after_apply"),)))
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.put("/v1/ivr/7926", json=put_body(), headers=AUTH)
+
+    assert [(r.status, r.fault) for r in fake.puts()] == [(None, "drop_after_apply")]
+    assert live_ivr_from_read_shape(fake.live_ivrs()[0]).body == put_body()
+
+
+def test_drop_after_apply_of_a_refused_put_changes_nothing(
+    fake: FakeSmartflo, client: httpx.Client
+) -> None:
+    fake.set_faults(FaultConfig(script=(ScriptedFault("drop_after_apply"),)))
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.put("/v1/ivr/7926", json=_body(timeout="20"), headers=AUTH)
+
+    assert fake.live_ivrs() == seed_ivrs()
+
+
 def test_every_fault_kind_is_covered_by_a_test() -> None:
-    covered = {case[0] for case in FAULT_CASES} | {"drop", "timeout"}
+    covered = {case[0] for case in FAULT_CASES} | {"drop", "timeout", "drop_after_apply"}
 
     assert covered == set(FAULT_KINDS)
 
@@ -699,6 +722,27 @@ def test_process_starts_answers_and_exits_0_on_sigterm(tmp_path: Path, entry: li
     assert line == f"fake Smartflo listening on {url} (token: set SMARTFLO_API_TOKEN=seed-token)\n"
     assert listed.json() == {"ivrs": seed_ivrs()}
     assert (process.returncode, out, err) == (0, "", "")
+
+
+def test_python_m_runs_the_cli_command_through_its_error_handler(tmp_path: Path) -> None:
+    # One definition of the options: both entry points print the same help and the same error.
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *args], capture_output=True, text=True, timeout=60, check=False
+        )
+
+    missing = str(tmp_path / "missing.json")
+    module = run("-m", "ivrsync.fake_smartflo", "--seed", missing)
+    cli = run("-m", "ivrsync", "fake-smartflo", "--seed", missing)
+    module_help = run("-m", "ivrsync.fake_smartflo", "--help")
+    cli_help = run("-m", "ivrsync", "fake-smartflo", "--help")
+
+    assert (module.returncode, module.stdout) == (1, "")
+    assert module.stderr.startswith("error: cannot read the seed file ")
+    assert module.stderr == cli.stderr
+    assert module_help.returncode == 0
+    assert "--latency" in module_help.stdout
+    assert module_help.stdout == cli_help.stdout
 
 
 def test_seed_ivrs_are_not_shared_with_the_caller() -> None:

@@ -1,14 +1,14 @@
-"""How strictly the fake server checks a `PUT /v1/ivr/{id}` body: as strictly as the docs allow.
+"""How strictly the fake server checks a PUT or POST body: as strictly as the docs allow.
 
 The reference marks every field mandatory and gives its type (smartflo-api.md, "Update"); it says
 nothing of value ranges, so only shapes are checked here. Ranges are the schema's business.
+Create (`POST /v1/ivr`) takes the same fields, so it gets the same checks.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ivrsync.body import WIRE_SEPARATOR
 from ivrsync.model import BODY_FIELDS, DTMF_KEYS, SCALAR_FIELDS
 
 #: Documented only by Servetel/Acefone ("where the account has SMS templates enabled").
@@ -18,12 +18,16 @@ INTEGER_FIELDS = frozenset({"timeout", "incorrect_count", "timeout_tries"})
 STRING_FIELDS = frozenset({"name", "description"})
 REFERENCE_FIELDS = frozenset(SCALAR_FIELDS) - INTEGER_FIELDS - STRING_FIELDS
 
-# A pipe anywhere but the one separator means the other separator convention (`type||id`).
+# A pipe anywhere but the one separator means the other separator convention.
 _PIPE = "|"
 
 
-def put_body_problem(body: Any) -> str | None:
-    """Why `body` is not an acceptable PUT body, naming the field; None when it is acceptable."""
+def put_body_problem(body: Any, *, separator: str = "|", strict: bool = True) -> str | None:
+    """Why `body` is not an acceptable PUT (or POST) body, naming the field; None when it is.
+
+    References must be `type<separator>id` when `strict`; otherwise any string passes (a lenient
+    server stores whatever it makes of it, see `dialect`).
+    """
     if not isinstance(body, dict):
         return "The request body must be a JSON object."
     unknown = sorted(set(body) - set(BODY_FIELDS) - set(OPTIONAL_FIELDS))
@@ -32,28 +36,29 @@ def put_body_problem(body: Any) -> str | None:
     for name in BODY_FIELDS:
         if name not in body:
             return f"The {name} field is required."
+    reference = separator if strict else None
     for name in SCALAR_FIELDS:
-        problem = _scalar_problem(name, body[name])
+        problem = _scalar_problem(name, body[name], reference)
         if problem:
             return problem
-    return _menu_problem(body)
+    return _menu_problem(body, reference)
 
 
-def _scalar_problem(name: str, value: Any) -> str | None:
+def _scalar_problem(name: str, value: Any, separator: str | None) -> str | None:
     if name in INTEGER_FIELDS:
         if isinstance(value, bool) or not isinstance(value, int):
             return f"The {name} field must be an integer."
         return None
     if not isinstance(value, str):
         return f"The {name} field must be a string."
-    if name in REFERENCE_FIELDS and not is_reference(value):
-        return f"The {name} field must be of the form type{WIRE_SEPARATOR}id."
+    if name in REFERENCE_FIELDS and separator and not is_reference(value, separator):
+        return f"The {name} field must be of the form type{separator}id."
     return None
 
 
-def is_reference(value: str) -> bool:
-    """`type|id` with the wire separator, a non-empty type and id, and no other pipe."""
-    kind, sep, ident = value.partition(WIRE_SEPARATOR)
+def is_reference(value: str, separator: str = "|") -> bool:
+    """`type<separator>id` with a non-empty type and id, and no other pipe."""
+    kind, sep, ident = value.partition(separator)
     return bool(
         sep
         and kind
@@ -64,7 +69,7 @@ def is_reference(value: str) -> bool:
     )
 
 
-def _menu_problem(body: dict[str, Any]) -> str | None:
+def _menu_problem(body: dict[str, Any], separator: str | None) -> str | None:
     arrays = {
         name: body[name] for name in ("option", "destination", *OPTIONAL_FIELDS) if name in body
     }
@@ -85,6 +90,6 @@ def _menu_problem(body: dict[str, Any]) -> str | None:
             return f"The option.{index} field has a duplicate value."
         seen.add(key)
     for index, destination in enumerate(destinations):
-        if not is_reference(destination):
-            return f"The destination.{index} field must be of the form type{WIRE_SEPARATOR}id."
+        if separator and not is_reference(destination, separator):
+            return f"The destination.{index} field must be of the form type{separator}id."
     return None

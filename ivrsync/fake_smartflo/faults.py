@@ -3,7 +3,15 @@
 A `FaultConfig` is a value (frozen, loadable from JSON). A `FaultPicker` holds the mutable part
 (the seeded RNG and the scripted faults' remaining counts) and decides, per API request, which
 fault, if any, to inject. Scripted faults are consumed first, in order; the random rate applies only
-when no script entry matched.
+when no script entry matched. Faults apply to the list (GET), updates (PUT) and creates (POST
+/v1/ivr), never to login.
+
+The kinds: "429" (with Retry-After), "500" (JSON), "502"/"503"/"504" (a gateway's HTML page),
+"success_false" (200 with success false) and "success_false_<status>" answer at once and change
+nothing. "drop" closes the connection without answering or changing anything. "timeout" waits
+`timeout_delay`, then answers normally or drops (see FaultConfig). "drop_after_apply" serves the
+request normally (a PUT or POST is applied) and then closes the connection without sending the
+answer: the client cannot tell success from failure, and a retried POST creates a second IVR.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ FaultKind = Literal[
     "504",
     "timeout",
     "drop",
+    "drop_after_apply",
     "success_false",
     "success_false_400",
     "success_false_401",
@@ -32,7 +41,7 @@ FaultKind = Literal[
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
-Method = Literal["GET", "PUT"]
+Method = Literal["GET", "PUT", "POST"]
 METHODS: tuple[str, ...] = get_args(Method)
 
 
@@ -40,7 +49,8 @@ METHODS: tuple[str, ...] = get_args(Method)
 class ScriptedFault:
     """The next `count` matching requests fail with `kind`.
 
-    A request matches when its method is `method` and, if `ivr_id` is set, it is a PUT to that IVR.
+    A request matches when its method is `method` and, if `ivr_id` is set, it is a PUT to that IVR
+    (a POST has no id yet, so a fault with an `ivr_id` never matches one).
     """
 
     kind: FaultKind
@@ -136,7 +146,7 @@ def _check_kind(kind: str) -> None:
 
 def _check_method(method: str) -> None:
     if method not in METHODS:
-        raise UsageError(f"faults apply to GET or PUT, not {method!r}")
+        raise UsageError(f"faults apply to GET, PUT or POST, not {method!r}")
 
 
 def _number(name: str, value: object, kind: type[int] | type[float]) -> Any:
@@ -184,7 +194,7 @@ class FaultPicker:
         self._rng = random.Random(self.config.seed)  # noqa: S311
 
     def pick(self, method: str, ivr_id: int | None) -> FaultKind | None:
-        """The fault for one request (`ivr_id` is the PUT's target, None for a GET), or None."""
+        """The fault for one request (`ivr_id` is the PUT's target, else None), or None."""
         with self._lock:
             for index, entry in enumerate(self.config.script):
                 if (

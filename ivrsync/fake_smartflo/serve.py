@@ -1,7 +1,7 @@
 """Running the fake as a process: seed and fault files, and serving until Ctrl-C or SIGTERM.
 
-Shared by `python -m ivrsync.fake_smartflo` and `ivrsync fake-smartflo`, which differ only in how
-they parse options. Nothing here prints: the caller passes `announce` to show the listening line.
+Used by `ivrsync fake-smartflo` (`ivrsync.cli.fake`), which `python -m ivrsync.fake_smartflo` also
+runs. Nothing here prints: the caller passes `announce` to show the listening line.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ import json
 import signal
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from ivrsync.errors import EXIT_OK, UsageError
+from ivrsync.fake_smartflo.dialect import Dialect
 from ivrsync.fake_smartflo.faults import FaultConfig
 from ivrsync.fake_smartflo.server import FakeSmartflo
 
@@ -79,6 +80,7 @@ def serve(
     faults: FaultConfig | None = None,
     latency: float = 0.0,
     verbose: bool = False,
+    dialect: Dialect | None = None,
     announce: Callable[[str], None],
     ready: Callable[[FakeSmartflo], None] | None = None,
     stop: threading.Event | None = None,
@@ -87,6 +89,7 @@ def serve(
 
     `announce` receives the one listening line once the port is bound. SIGTERM and SIGINT
     handlers are installed only when called from the main thread, and restored on return.
+    `dialect` (default: `Dialect()`) says how the fake behaves where the real API is unknown.
     """
     stop = stop or threading.Event()
     fake = FakeSmartflo(
@@ -97,6 +100,7 @@ def serve(
         faults=faults,
         port=port,
         verbose=verbose,
+        **asdict(dialect or Dialect()),
     )
     accepted = token or seed.token or DEFAULT_TOKEN
     restore = _install_stop_signals(stop)
