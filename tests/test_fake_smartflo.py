@@ -26,33 +26,19 @@ from ivrsync.fake_smartflo import (
     sample_seed_path,
 )
 from ivrsync.fake_smartflo.serve import Seed, serve
-from ivrsync.model import BODY_FIELDS
 from ivrsync.smartflo.readshape import live_ivr_from_read_shape
 from tests.testing.cli import RunCli
-
-DATA = Path(__file__).parent / "data" / "fake_smartflo"
-TOKEN = "test-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-USERS = {"ops@example.com": "correct horse"}
-
-
-def read_json(name: str) -> Any:
-    return json.loads((DATA / name).read_text("utf-8"))
-
-
-def seed_ivrs() -> list[dict[str, Any]]:
-    ivrs: list[dict[str, Any]] = read_json("ivrs-list.json")["ivrs"]
-    return ivrs
-
-
-def put_body() -> dict[str, Any]:
-    body: dict[str, Any] = read_json("update-ivr-request.json")
-    return body
-
-
-def loopback_client(**options: Any) -> httpx.Client:
-    """An httpx client for plain http on loopback: skipping the CA bundle keeps tests fast."""
-    return httpx.Client(verify=False, **options)
+from tests.testing.fake import (
+    AUTH,
+    STRICTNESS_CASES,
+    TOKEN,
+    USERS,
+    changed,
+    loopback_client,
+    put_body,
+    read_json,
+    seed_ivrs,
+)
 
 
 @pytest.fixture
@@ -188,48 +174,6 @@ def test_put_to_an_unknown_ivr_gets_404(client: httpx.Client, path: str) -> None
 def test_unknown_paths_and_methods_are_refused(client: httpx.Client) -> None:
     assert client.get("/v1/ivr/7926", headers=AUTH).status_code == 405
     assert client.get("/v1/nothing", headers=AUTH).status_code == 404
-
-
-def _body(**changes: Any) -> dict[str, Any]:
-    return put_body() | changes
-
-
-def _body_without(field: str) -> dict[str, Any]:
-    body = put_body()
-    del body[field]
-    return body
-
-
-STRICTNESS_CASES: list[tuple[str, Any, str]] = [
-    ("array instead of object", [put_body()], "The request body must be a JSON object."),
-    ("unknown field", _body(webhook="1"), "The webhook field is not allowed."),
-    *[
-        (f"missing {field}", _body_without(field), f"The {field} field is required.")
-        for field in BODY_FIELDS
-    ],
-    ("name not a string", _body(name=1), "The name field must be a string."),
-    ("description null", _body(description=None), "The description field must be a string."),
-    ("timeout a string", _body(timeout="20"), "The timeout field must be an integer."),
-    ("timeout a bool", _body(timeout=True), "The timeout field must be an integer."),
-    (
-        "timeout_tries a float",
-        _body(timeout_tries=3.0),
-        "The timeout_tries field must be an integer.",
-    ),
-    ("recording a bare id", _body(recording="0231"), "The recording field must be of the form"),
-    ("recording with two pipes", _body(recording="recording||0231"), "The recording field"),
-    ("recording without id", _body(recording="recording|"), "The recording field"),
-    ("destination without type", _body(invalid_destination="|845"), "The invalid_destination"),
-    ("option not an array", _body(option="1"), "The option field must be an array."),
-    ("option of integers", _body(option=[1, 2]), "The option field must be an array of strings."),
-    ("destination of objects", _body(destination=[{}, {}]), "The destination field must be an"),
-    ("arrays of unequal length", _body(option=["1"]), "The destination field must have as many"),
-    ("option not a dtmf key", _body(option=["1", "x"]), "The option.1 field must be a DTMF key"),
-    ("duplicate option", _body(option=["1", "1"]), "The option.1 field has a duplicate value."),
-    ("destination malformed", _body(destination=["extension|1", "x"]), "The destination.1 field"),
-    ("sms_template not strings", _body(sms_template=[1, 2]), "The sms_template field must be"),
-    ("sms_template too short", _body(sms_template=["1"]), "The sms_template field must have"),
-]
 
 
 @pytest.mark.parametrize(
@@ -478,7 +422,7 @@ def test_drop_after_apply_of_a_refused_put_changes_nothing(
     fake.set_faults(FaultConfig(script=(ScriptedFault("drop_after_apply"),)))
 
     with pytest.raises(httpx.RemoteProtocolError):
-        client.put("/v1/ivr/7926", json=_body(timeout="20"), headers=AUTH)
+        client.put("/v1/ivr/7926", json=changed(timeout="20"), headers=AUTH)
 
     assert fake.live_ivrs() == seed_ivrs()
 

@@ -10,7 +10,7 @@ import pytest
 
 from ivrsync.fake_smartflo import FakeSmartflo, FaultConfig, ScriptedFault
 from ivrsync.smartflo.readshape import live_ivr_from_read_shape
-from tests.test_fake_smartflo import (
+from tests.testing.fake import (
     AUTH,
     STRICTNESS_CASES,
     TOKEN,

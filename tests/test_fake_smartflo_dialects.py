@@ -18,8 +18,8 @@ from ivrsync.errors import ApiError, UsageError
 from ivrsync.fake_smartflo import FakeSmartflo, FaultConfig
 from ivrsync.fake_smartflo.ratelimit import TokenBucket, retry_after
 from ivrsync.smartflo.readshape import live_ivr_from_read_shape
-from tests.conftest import RunCli
-from tests.test_fake_smartflo import (
+from tests.testing.cli import RunCli
+from tests.testing.fake import (
     AUTH,
     TOKEN,
     USERS,

@@ -13,8 +13,8 @@ import ivrsync.fake_smartflo
 from ivrsync.fake_smartflo import EditError, FakeSmartflo, edits
 from ivrsync.fake_smartflo.edits import BODY_NAMES, READ_NAMES
 from ivrsync.smartflo.readshape import live_ivr_from_read_shape
-from tests.conftest import RunCli
-from tests.test_fake_smartflo import AUTH, TOKEN, loopback_client, put_body, seed_ivrs
+from tests.testing.cli import RunCli
+from tests.testing.fake import AUTH, TOKEN, loopback_client, put_body, seed_ivrs
 
 
 @pytest.fixture
