@@ -23,8 +23,7 @@ from ivrsync.settings import (
     settings_report,
     unconfirmed_dialect,
 )
-from ivrsync.settings.schema import (
-    SECTIONS,
+from ivrsync.settings.kinds import (
     Boolean,
     Choice,
     Integer,
@@ -34,6 +33,7 @@ from ivrsync.settings.schema import (
     PathText,
     Text,
 )
+from ivrsync.settings.schema import SECTIONS
 
 # --- Sample values, derived from each setting's kind, so a new setting is covered as is. ------
 

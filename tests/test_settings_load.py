@@ -8,7 +8,7 @@ import pytest
 
 from ivrsync.errors import UsageError
 from ivrsync.settings import find_settings_file, read_settings_file
-from ivrsync.settings.load import scan_layout
+from ivrsync.settings.layout import scan_layout
 
 # --- Discovery --------------------------------------------------------------------------------
 

@@ -14,8 +14,21 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from ivrsync.files import display_path
-from ivrsync.settings.load import Problem, SettingsFile, check_rule, check_settings_file
-from ivrsync.settings.load import raise_problems as _raise_problems
+from ivrsync.settings.kinds import (
+    Invalid,
+    Kind,
+    PathText,
+    toml_string,
+)
+from ivrsync.settings.load import (
+    Problem,
+    SettingsFile,
+    check_rule,
+    check_settings_file,
+)
+from ivrsync.settings.load import (
+    raise_problems as _raise_problems,
+)
 from ivrsync.settings.schema import (
     CHECKS_SECTION,
     DIALECT_KEYS,
@@ -24,14 +37,10 @@ from ivrsync.settings.schema import (
     SETTINGS_BY_NAME,
     ApplySettings,
     ChecksSettings,
-    Invalid,
-    Kind,
     PathsSettings,
-    PathText,
     RoutingSettings,
     Severity,
     SmartfloSettings,
-    toml_string,
 )
 
 DEFAULT_ORIGIN = "default"

@@ -10,7 +10,18 @@ from pathlib import Path
 
 from ivrsync.errors import UsageError
 from ivrsync.files import display_path, write_atomically
-from ivrsync.settings.load import Layout, parse_text, read_text, scan_layout
+from ivrsync.settings.kinds import (
+    Invalid,
+    toml_string,
+)
+from ivrsync.settings.layout import (
+    Layout,
+    scan_layout,
+)
+from ivrsync.settings.load import (
+    parse_text,
+    read_text,
+)
 from ivrsync.settings.schema import (
     CHECKS_DOC,
     CHECKS_SECTION,
@@ -19,8 +30,6 @@ from ivrsync.settings.schema import (
     SETTINGS,
     SETTINGS_BY_NAME,
     SETTINGS_FILE_NAME,
-    Invalid,
-    toml_string,
 )
 
 _SECTION = "smartflo"
