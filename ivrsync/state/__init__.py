@@ -1,9 +1,13 @@
 """The last-applied state: its file format, the write-ahead journal, the lock, and the store.
 
 Other packages import from here only, never from the modules inside, so the state's layout on
-disk and in code can change without touching its users.
+disk and in code can change without touching its users. Inside: `document` (the state file's
+format, pure), `journal` (the journal's format and replay, pure), `lockfile` (the flock-based
+run lock) and `store` (`StateStore`, and `StateLock` with its group commit).
 """
 
-from ivrsync.state.store import LockHolder, StateLock, StateStore, StateView, render_state_document
+from ivrsync.state.document import render_state_document
+from ivrsync.state.lockfile import LockHolder
+from ivrsync.state.store import StateLock, StateStore, StateView
 
 __all__ = ["LockHolder", "StateLock", "StateStore", "StateView", "render_state_document"]

@@ -1,0 +1,164 @@
+"""The run lock (ivrsync.state.lockfile): flock, holders, takeover, unlock, planted files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ivrsync.errors import StateError, StateLockedError
+from ivrsync.state import LockHolder, StateStore
+from tests.test_state import APPLIED_AT
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> StateStore:
+    return StateStore(tmp_path / ".ivrsync" / "state.json")
+
+
+# ---------------------------------------------------------------------------------------------
+# Locking
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sys, time
+    from ivrsync.state import StateStore
+    lock = StateStore(sys.argv[1]).lock(command="ivrsync apply")
+    print("locked", flush=True)
+    time.sleep(60)
+    """
+)
+
+
+@pytest.fixture
+def holder_process(store: StateStore) -> Any:
+    """A python process holding the lock; yields the Popen, killed (-9) at the end."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(store.path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "locked\n"
+        yield process
+    finally:
+        process.kill()
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def test_a_lock_held_by_another_process_fails_at_once_naming_it(
+    store: StateStore, holder_process: subprocess.Popen[str]
+) -> None:
+    holder = store.lock_holder()
+
+    with pytest.raises(StateLockedError) as raised:
+        store.lock(command="ivrsync apply")
+
+    assert holder is not None
+    assert holder.pid == holder_process.pid
+    assert holder.host == socket.gethostname()
+    assert raised.value.message == (
+        f"the state {store.path} is locked by pid {holder_process.pid} on "
+        f"{socket.gethostname()} since {holder.started_at} (ivrsync apply)"
+    )
+    assert "ivrsync state unlock" in raised.value.hint
+
+
+def test_a_second_open_file_in_the_same_process_is_refused(store: StateStore) -> None:
+    with store.lock(command="ivrsync apply"):
+        with pytest.raises(StateLockedError, match=f"locked by pid {os.getpid()} "):
+            StateStore(store.path).lock(command="ivrsync apply")
+        assert store.lock_path.exists()
+
+    assert not store.lock_path.exists()
+    with store.lock(command="again"):
+        pass
+
+
+def test_a_lock_left_by_a_killed_process_is_taken_over(
+    store: StateStore, holder_process: subprocess.Popen[str]
+) -> None:
+    holder_process.send_signal(signal.SIGKILL)
+    holder_process.wait()
+    assert store.lock_path.exists()
+
+    with store.lock(command="ivrsync apply --again") as lock:
+        assert lock.holder.pid == os.getpid()
+        assert store.lock_holder() == lock.holder
+
+    assert not store.lock_path.exists()
+
+
+def test_unlock_refuses_a_live_holder_without_force(
+    store: StateStore, holder_process: subprocess.Popen[str]
+) -> None:
+    with pytest.raises(StateLockedError, match="which is still running"):
+        store.unlock()
+    assert store.lock_path.exists()
+
+    removed = store.unlock(force=True)
+
+    assert removed.pid == holder_process.pid
+    assert not store.lock_path.exists()
+
+
+def _write_lock_file(store: StateStore, *, pid: int, host: str) -> LockHolder:
+    holder = LockHolder(pid=pid, host=host, started_at=APPLIED_AT, command="ivrsync apply")
+    store.lock_path.parent.mkdir(parents=True, exist_ok=True)
+    store.lock_path.write_text(json.dumps(holder.__dict__), encoding="utf-8")
+    return holder
+
+
+def test_unlock_removes_a_lock_whose_process_is_gone(store: StateStore) -> None:
+    holder = _write_lock_file(store, pid=999_999_999, host=socket.gethostname())
+
+    assert store.unlock() == holder
+    assert not store.lock_path.exists()
+
+
+def test_a_lock_from_another_host_needs_force(store: StateStore) -> None:
+    holder = _write_lock_file(store, pid=42, host="build-agent-7")
+
+    with pytest.raises(StateLockedError, match="locked by pid 42 on build-agent-7 since"):
+        store.lock(command="ivrsync apply")
+    with pytest.raises(StateLockedError, match="that is another host"):
+        store.unlock()
+    assert store.unlock(force=True) == holder
+    with store.lock(command="ivrsync apply"):
+        pass
+
+
+def test_unlock_without_a_lock_is_an_error(store: StateStore) -> None:
+    with pytest.raises(StateError, match="is not locked"):
+        store.unlock()
+
+
+def test_an_unreadable_lock_file_is_taken_over(store: StateStore) -> None:
+    # The previous holder died between creating the file and writing its details.
+    store.lock_path.parent.mkdir(parents=True)
+    store.lock_path.write_bytes(b"")
+
+    assert store.lock_holder() == LockHolder(0, "unknown", "unknown", "unknown")
+    with store.lock(command="ivrsync apply") as lock:
+        assert store.lock_holder() == lock.holder
+
+
+def test_a_forcibly_unlocked_run_does_not_remove_the_next_runs_lock(store: StateStore) -> None:
+    first = store.lock(command="ivrsync apply")
+    store.unlock(force=True)
+    second = StateStore(store.path).lock(command="ivrsync apply --second")
+
+    first.close()
+
+    assert store.lock_holder() == second.holder
+    second.close()
+    assert not store.lock_path.exists()
