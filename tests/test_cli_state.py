@@ -10,8 +10,8 @@ import pytest
 
 from ivrsync.model import State
 from ivrsync.state import StateStore, render_state_document
-from tests.test_state import LINEAGE, entry_of
 from tests.testing.cli import RunCli
+from tests.testing.state import LINEAGE, entry_of
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ivrsync import __version__
 from ivrsync.errors import StateError
 from ivrsync.model import State
 from ivrsync.state import StateStore, render_state_document
-from tests.test_state import LINEAGE, body_of, entry_of, files_in
+from tests.testing.state import LINEAGE, body_of, entry_of, files_in
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from ivrsync.errors import StateError
 from ivrsync.model import State
 from ivrsync.state import StateStore
-from tests.test_state import LINEAGE, applied, entry_of, files_in, journal_bytes, write_state
+from tests.testing.state import LINEAGE, applied, entry_of, files_in, journal_bytes, write_state
 
 
 @pytest.fixture

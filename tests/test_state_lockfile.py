@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from ivrsync.errors import StateError, StateLockedError
-from ivrsync.state import LockHolder, StateStore
-from tests.test_state import APPLIED_AT
+from ivrsync.model import LockHolder
+from ivrsync.state import StateStore
+from tests.testing.state import APPLIED_AT
 
 
 @pytest.fixture

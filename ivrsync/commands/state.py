@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ivrsync.errors import StateError
-from ivrsync.model import StateEntry
-from ivrsync.state import LockHolder, StateStore, StateView
+from ivrsync.model import LockHolder, StateEntry, StateView
+from ivrsync.state import StateStore
 
 
 def list_state(state_path: str) -> StateView:

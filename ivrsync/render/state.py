@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from ivrsync.model import StateEntry
-from ivrsync.state import LockHolder, StateView  # moves to model after the state split
+from ivrsync.model import LockHolder, StateEntry, StateView
 
 OutputFormat = Literal["text", "json"]
 

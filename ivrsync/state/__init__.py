@@ -7,7 +7,6 @@ run lock) and `store` (`StateStore`, and `StateLock` with its group commit).
 """
 
 from ivrsync.state.document import render_state_document
-from ivrsync.state.lockfile import LockHolder
-from ivrsync.state.store import StateLock, StateStore, StateView
+from ivrsync.state.store import StateLock, StateStore
 
-__all__ = ["LockHolder", "StateLock", "StateStore", "StateView", "render_state_document"]
+__all__ = ["StateLock", "StateStore", "render_state_document"]

@@ -19,31 +19,17 @@ import fcntl
 import json
 import os
 import socket
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from ivrsync.errors import StateError, StateLockedError
 from ivrsync.files import FileRefusedError, open_regular_file, utc_timestamp
+from ivrsync.model import LockHolder
 from ivrsync.state.document import CorruptDocument, decode_json
 
 #: How much of a lock file is read. A holder takes about 150 bytes; whatever is beyond this was
 #: not written by ivrsync, and is read as an unknown holder.
 _MAX_HOLDER_BYTES: Final = 65536
-
-
-@dataclass(frozen=True)
-class LockHolder:
-    """Who holds (or last held) the state lock, as written in the lock file."""
-
-    pid: int
-    host: str
-    started_at: str  # ISO 8601, UTC
-    command: str
-
-    def describe(self) -> str:
-        """`pid 123 on HOST since T (ivrsync apply)`: the words error messages use."""
-        return f"pid {self.pid} on {self.host} since {self.started_at} ({self.command})"
 
 
 #: The holder of a lock file that cannot be parsed (its writer died before writing it).

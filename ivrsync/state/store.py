@@ -23,14 +23,13 @@ import errno
 import os
 import threading
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from ivrsync.body import digest_body
 from ivrsync.errors import StateError
 from ivrsync.files import fsync_directory, write_atomically
-from ivrsync.model import State, StateEntry
+from ivrsync.model import LockHolder, State, StateEntry, StateView
 from ivrsync.state.disk import (
     Stamp,
     current_stamp,
@@ -41,19 +40,7 @@ from ivrsync.state.disk import (
 )
 from ivrsync.state.document import MAX_STATE_BYTES, CorruptDocument, render_state_document
 from ivrsync.state.journal import Journal, Record, apply_record, header_line, record_line, replay
-from ivrsync.state.lockfile import HeldLock, LockFile, LockHolder
-
-
-@dataclass(frozen=True)
-class StateView:
-    """The state as `load()` sees it, plus how many journal records it replayed.
-
-    `journal_records` > 0 means an apply was interrupted: its records are part of `state` but not
-    yet merged into the state file (the next locked run merges them).
-    """
-
-    state: State
-    journal_records: int
+from ivrsync.state.lockfile import HeldLock, LockFile
 
 
 class UnrecordedChangeError(StateError):

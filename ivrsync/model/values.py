@@ -8,13 +8,12 @@ treat them as read-only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 Action = Literal["update", "adopt", "forget"]
-OutcomeStatus = Literal["applied", "failed", "not_attempted", "forgotten", "abandoned"]
 FieldStatus = Literal["conflict", "converged", "overwrite", "drift"]
 
 
@@ -118,6 +117,32 @@ class State:
     lineage: str | None
     serial: int
     entries: Mapping[int, StateEntry] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds (or last held) the state lock, as written in the lock file."""
+
+    pid: int
+    host: str
+    started_at: str  # ISO 8601, UTC
+    command: str
+
+    def describe(self) -> str:
+        """`pid 123 on HOST since T (ivrsync apply)`: the words error messages use."""
+        return f"pid {self.pid} on {self.host} since {self.started_at} ({self.command})"
+
+
+@dataclass(frozen=True)
+class StateView:
+    """The state as `load()` sees it, plus how many journal records it replayed.
+
+    `journal_records` > 0 means an apply was interrupted: its records are part of `state` but not
+    yet merged into the state file (the next locked run merges them).
+    """
+
+    state: State
+    journal_records: int
 
 
 @dataclass(frozen=True)
@@ -315,85 +340,3 @@ class RefreshedPlan:
     @property
     def missing(self) -> tuple[RefreshedIvr, ...]:
         return tuple(ivr for ivr in self.ivrs if ivr.live_missing)
-
-
-# Apply results.
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one IVR of the plan.
-
-    `status`:
-    - `applied`: the server acknowledged the PUT and the state recorded it; `message` is the
-      server's message.
-    - `failed`: the server refused it or could not be reached; `message` is the reason (the
-      server's message when it gave one), `hint` what to do, `http_status` when known.
-    - `not_attempted`: no request was sent (the run stopped first).
-    - `forgotten`: left the state; no request is ever made for a forget.
-    - `abandoned`: a request was in flight when a second Ctrl-C abandoned it; the server may or
-      may not have applied it. It is not recorded, so a rerun sends it again (a PUT is a full
-      replacement, so sending it twice is harmless).
-    """
-
-    id: int
-    name: str
-    action: Action
-    status: OutcomeStatus
-    message: str = ""
-    hint: str = ""
-    http_status: int | None = None
-
-
-@dataclass(frozen=True)
-class ApplyReport:
-    """The result of one run: one outcome per change of the plan, sorted by id.
-
-    `interrupted` is true after Ctrl-C. `stop_reason` says why the run stopped sending early (a
-    fatal API error such as 401/403, or the first failure with `fail_fast`); None when it did not.
-    """
-
-    outcomes: tuple[Outcome, ...]
-    interrupted: bool = False
-    stop_reason: str | None = None
-    stop_hint: str = ""
-
-    def with_status(self, status: OutcomeStatus) -> tuple[Outcome, ...]:
-        return tuple(o for o in self.outcomes if o.status == status)
-
-    @property
-    def applied(self) -> tuple[Outcome, ...]:
-        return self.with_status("applied")
-
-    @property
-    def failed(self) -> tuple[Outcome, ...]:
-        return self.with_status("failed")
-
-    @property
-    def not_attempted(self) -> tuple[Outcome, ...]:
-        return self.with_status("not_attempted")
-
-    @property
-    def forgotten(self) -> tuple[Outcome, ...]:
-        return self.with_status("forgotten")
-
-    @property
-    def abandoned(self) -> tuple[Outcome, ...]:
-        return self.with_status("abandoned")
-
-    @property
-    def ok(self) -> bool:
-        """Everything in the plan was applied or forgotten, and nothing interrupted the run."""
-        return not self.interrupted and all(
-            o.status in ("applied", "forgotten") for o in self.outcomes
-        )
-
-
-def count_by_status(outcomes: Sequence[Outcome]) -> Mapping[OutcomeStatus, int]:
-    """How many outcomes have each status (every status present, zero when none)."""
-    counts: dict[OutcomeStatus, int] = dict.fromkeys(
-        ("applied", "failed", "not_attempted", "forgotten", "abandoned"), 0
-    )
-    for outcome in outcomes:
-        counts[outcome.status] += 1
-    return counts
