@@ -997,16 +997,17 @@ def test_open_client_configures_the_connection() -> None:
 @pytest.mark.parametrize(
     ("base_url", "credentials", "error"),
     [
-        ("http://api.example.com", Credentials(token=TOKEN), UsageError),
-        ("https://api.example.com", Credentials(), CredentialsError),
+        ("http://api.example.com", lambda: Credentials(token=TOKEN), UsageError),
+        # Refused where the credentials are made: no unusable Credentials value exists.
+        ("https://api.example.com", Credentials, CredentialsError),
     ],
     ids=["http-refused", "no-credentials"],
 )
 def test_open_client_refuses_before_connecting(
-    base_url: str, credentials: Credentials, error: type[Exception]
+    base_url: str, credentials: Callable[[], Credentials], error: type[Exception]
 ) -> None:
     with pytest.raises(error):
-        open_client(base_url=base_url, credentials=credentials)
+        open_client(base_url=base_url, credentials=credentials())
 
 
 def test_client_is_a_context_manager_that_closes_http(make_client: MakeClient) -> None:

@@ -28,6 +28,7 @@ from ivrsync import __version__
 from ivrsync.errors import (
     ApiError,
     AuthenticationError,
+    CredentialsError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
@@ -37,15 +38,14 @@ from ivrsync.errors import (
 )
 from ivrsync.model import Body
 from ivrsync.smartflo.credentials import (
-    BEARER_PREFIX,
     EMAIL_VARIABLE,
     NEW_TOKEN_HINT,
     PASSWORD_VARIABLE,
-    TOKEN_CHARS,
     TOKEN_VARIABLE,
     Credentials,
     check_base_url,
-    check_credentials,
+    check_token,
+    normalise_token,
 )
 from ivrsync.smartflo.retry import DEFAULT_RETRY, Jitter, RetryPolicy, parse_retry_after
 
@@ -97,7 +97,7 @@ class SmartfloClient:
         rng: Jitter | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        check_credentials(credentials)
+        # No check of `credentials` here: they passed it when they were made (`Credentials`).
         self._http = http
         self._credentials = credentials
         self._retry = retry
@@ -270,15 +270,17 @@ class SmartfloClient:
                 hint=f"use {TOKEN_VARIABLE} instead",
                 status=status,
             )
-        token = BEARER_PREFIX.sub("", token.strip())
+        token = normalise_token(token)
         # The new token is a secret before anything else can be said about it.
         self._secrets = (*self._secrets, token)
-        if not TOKEN_CHARS.match(token):
+        try:
+            check_token(token)
+        except CredentialsError:
             raise AuthenticationError(
                 f"{what}: the access_token in the answer cannot be sent in a header",
                 hint=f"use {TOKEN_VARIABLE} instead",
                 status=status,
-            )
+            ) from None
         return token
 
     # -- sending and retrying --------------------------------------------------------------
@@ -503,11 +505,10 @@ def open_client(
 ) -> SmartfloClient:
     """A client for `base_url` with a timeout on every request and a bounded connection pool.
 
-    Raises UsageError for a refused base URL and CredentialsError for unusable credentials,
-    both before any connection is made.
+    Raises UsageError for a refused base URL before any connection is made (the credentials
+    were checked when they were made).
     """
     url = check_base_url(base_url)
-    check_credentials(credentials)
     http = httpx.Client(
         base_url=url,
         timeout=httpx.Timeout(timeout),

@@ -24,7 +24,6 @@ TOKEN_PAGE = "Settings > API Connect > API Tokens"  # noqa: S105
 NEW_TOKEN_HINT = (
     f"create a new one in the Smartflo portal under {TOKEN_PAGE} and set {TOKEN_VARIABLE}"
 )
-_REDACTED = "[redacted]"
 
 # A pasted token may carry one or more `Bearer ` prefixes in any case; the header adds exactly one.
 BEARER_PREFIX = re.compile(r"^(?:bearer\s+)+", re.IGNORECASE)
@@ -39,9 +38,14 @@ TOKEN_CHARS = re.compile(r"^[\x21-\x7e]+$")
 class Credentials:
     """Either a portal API token, or an email and password to log in with.
 
-    The token is normalised on construction: surrounding whitespace and any `Bearer ` prefixes
-    (any case) are removed, so the header is always exactly `Bearer <token>`. The repr and str
-    show which credentials are set, never their values.
+    Invariant: every Credentials value is usable. Construction is the one boundary where
+    credentials are made, so it is where they are checked (`check_credentials`, raising
+    CredentialsError before any request); nothing downstream checks them again.
+
+    The token is normalised on construction (`normalise_token`): surrounding whitespace and any
+    `Bearer ` prefixes (any case) are removed, so the header is always exactly `Bearer <token>`
+    (or the bare token), never `Bearer Bearer`. The repr and str show which credentials are set,
+    never their values.
     """
 
     token: str | None = field(default=None, repr=False)
@@ -50,7 +54,8 @@ class Credentials:
 
     def __post_init__(self) -> None:
         if self.token is not None:
-            object.__setattr__(self, "token", BEARER_PREFIX.sub("", self.token.strip()))
+            object.__setattr__(self, "token", normalise_token(self.token))
+        check_credentials(self)
 
     def __repr__(self) -> str:
         token = "<set>" if self.token else None
@@ -76,22 +81,18 @@ def credentials_from_env(env: Mapping[str, str]) -> Credentials:
     email_value = env.get(EMAIL_VARIABLE, "").strip()
     password = env.get(PASSWORD_VARIABLE, "")
     if token.strip():
-        credentials = Credentials(token=token)
-    elif email_value or password:
-        credentials = Credentials(email=email_value or None, password=password or None)
-    else:
-        credentials = Credentials()
-    check_credentials(credentials)
-    return credentials
+        return Credentials(token=token)
+    return Credentials(email=email_value or None, password=password or None)
 
 
 def check_credentials(credentials: Credentials) -> None:
     """Raise CredentialsError unless the credentials can be used to authenticate.
 
-    Called before any request, so a bad setup fails without touching the account.
+    `Credentials` runs this on construction, so a value that exists has passed it; a bad setup
+    fails before anything touches the account.
     """
     if credentials.token is not None:
-        _check_token(credentials.token)
+        check_token(credentials.token)
         return
     if not credentials.email and not credentials.password:
         raise CredentialsError(
@@ -113,7 +114,19 @@ def check_credentials(credentials: Credentials) -> None:
         )
 
 
-def _check_token(token: str) -> None:
+def normalise_token(raw: str) -> str:
+    """`raw` without surrounding whitespace and any leading `Bearer ` prefixes (any case).
+
+    The one normalisation for every token: a pasted portal token and a login's access_token.
+    """
+    return BEARER_PREFIX.sub("", raw.strip())
+
+
+def check_token(token: str) -> None:
+    """Raise CredentialsError unless the (normalised) token can be sent in a header.
+
+    The one token check, for a pasted portal token and a login's access_token alike.
+    """
     # Messages here must not quote the token: it is a secret even when it is malformed.
     if not token or token.lower() == "bearer":
         raise CredentialsError(
