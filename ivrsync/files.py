@@ -109,8 +109,13 @@ def open_regular_file(
         # O_NOFOLLOW fails with ELOOP on a link; a loop among the folders fails the same way.
         if exc.errno == errno.ELOOP and not follow_symlinks and os.path.islink(path):
             raise symlink_refused(path) from None
-        if exc.errno == errno.EISDIR:
-            raise _not_regular(path, stat.S_IFDIR) from None
+        # A folder (EISDIR), a socket or a FIFO without a reader for O_WRONLY (ENXIO): say which.
+        if exc.errno in (errno.EISDIR, errno.ENXIO):
+            try:
+                found = os.stat(path).st_mode
+            except OSError:
+                raise exc from None
+            raise _not_regular(path, found) from None
         raise
     try:
         file_mode = os.fstat(fd).st_mode

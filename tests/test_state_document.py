@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ivrsync import __version__
+from ivrsync.body import digest_body
 from ivrsync.errors import StateError
-from ivrsync.model import State
+from ivrsync.model import State, StateEntry
 from ivrsync.state import StateStore, render_state_document
+from ivrsync.state.document import read_state_document
 from tests.test_state import LINEAGE, body_of, entry_of, files_in
 
 
@@ -181,10 +187,109 @@ CORRUPT_FILES = [
 ]
 
 
+def _valid_text() -> str:
+    return render_state_document(State(LINEAGE, 3, {349: entry_of(349)}))
+
+
+def _text_edit(old: str, new: str) -> bytes:
+    """The valid state file's text with `old` replaced once by `new` (for what JSON can't say)."""
+    text = _valid_text()
+    assert old in text
+    return text.replace(old, new, 1).encode("utf-8")
+
+
+_SERIAL = '"serial": 3'
+_TIMEOUT = '"timeout": 20'
+_KEY = '"349": {'
+
+#: What json.loads accepts (or crashes on) but no state file ivrsync wrote can hold: each must be
+#: a clean "corrupt" StateError, never an internal error (exit 3).
+HOSTILE_FILES = [
+    (
+        _text_edit(_SERIAL, '"serial": 1' + "0" * 5000),
+        "is corrupt: it holds an integer longer than 4300 digits",
+        "int-too-long-serial",
+    ),
+    (
+        _text_edit(_TIMEOUT, '"timeout": 2' + "0" * 5000),
+        "is corrupt: it holds an integer longer than 4300 digits",
+        "int-too-long-in-body",
+    ),
+    (
+        _text_edit(_KEY, '"' + "1" * 5000 + '": {'),
+        "the IVR id must be a positive integer, found '111111",
+        "id-key-too-long",
+    ),
+    (_text_edit(_KEY, '"\\u00b2": {'), "ivrs.²: the IVR id must be a positive integer", "id-sup2"),
+    (
+        _text_edit(_KEY, '"\\u0663\\u0664\\u0669": {'),
+        "ivrs.٣٤٩: the IVR id must be a positive integer, found '٣٤٩'",
+        "id-arabic-digits",
+    ),
+    (
+        _text_edit('"name": "IVR 349"', '"name": "IVR \\ud800"'),
+        "ivrs.349.body holds text that is not Unicode (a lone surrogate such as \\ud800)",
+        "surrogate-in-body",
+    ),
+    (
+        _text_edit('"source": "ivr-configs/ivr-349.yaml"', '"source": "\\udfff.yaml"'),
+        "ivrs.349.source is not Unicode text: '\\udfff.yaml'",
+        "surrogate-in-source",
+    ),
+    (
+        _text_edit(_KEY, '"\\ud800": {'),
+        "the IVR id must be a positive integer, found '\\ud800'",
+        "surrogate-in-key",
+    ),
+    (
+        _text_edit(f'"lineage": "{LINEAGE}"', '"lineage": "\\udbff"'),
+        "'lineage' must be a UUID, found '\\udbff'",
+        "surrogate-in-lineage",
+    ),
+    (b"[" * 100_000, "is corrupt: it is nested too deeply", "deep-top-level"),
+    (
+        _text_edit(_SERIAL, '"serial": ' + "[" * 50_000 + "]" * 50_000),
+        "is corrupt: it is nested too deeply",
+        "deep-value",
+    ),
+    (
+        _text_edit(_TIMEOUT, '"timeout": ' + "[" * 100 + "]" * 100),
+        "ivrs.349.body nests more than 16 levels deep",
+        "deep-body-within-the-parser-limit",
+    ),
+    (
+        _text_edit(f'"lineage": "{LINEAGE}"', '"lineage": ' + "[" * 900 + "]" * 900),
+        "'lineage' must be a UUID, found [[[[...]]]]",  # quoted, but bounded
+        "deep-lineage-quoted",
+    ),
+    (_text_edit(_SERIAL, '"serial": NaN'), "is corrupt: it holds NaN, which is not", "nan"),
+    (
+        _text_edit(_TIMEOUT, '"timeout": Infinity'),
+        "is corrupt: it holds Infinity, which is not a JSON number",
+        "infinity",
+    ),
+    (
+        _text_edit(_TIMEOUT, '"timeout": -Infinity'),
+        "is corrupt: it holds -Infinity, which is not a JSON number",
+        "minus-infinity",
+    ),
+    (
+        _text_edit(_TIMEOUT, '"timeout": 1e400'),
+        "is corrupt: it holds the number 1e400, too large for a float",
+        "float-overflow",
+    ),
+    (
+        _text_edit('"version": 1', '"version": 1, ' + ", ".join(f'"k{n}": 0' for n in range(9))),
+        "it has unknown keys: 'k0', 'k1', 'k2', 'k3', 'k4', and 4 more",
+        "many-unknown-keys-listed-briefly",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
-    [(data, message) for data, message, _ in CORRUPT_FILES],
-    ids=[case_id for *_, case_id in CORRUPT_FILES],
+    [(data, message) for data, message, _ in CORRUPT_FILES + HOSTILE_FILES],
+    ids=[case_id for *_, case_id in CORRUPT_FILES + HOSTILE_FILES],
 )
 def test_a_bad_state_file_is_a_clear_error_and_is_never_touched(
     store: StateStore, data: bytes, message: str
@@ -212,3 +317,84 @@ def test_an_unreadable_state_file_is_a_state_error(store: StateStore) -> None:
 
     with pytest.raises(StateError, match="cannot read the state file"):
         store.load()
+
+
+def test_error_messages_quote_file_content_briefly(store: StateStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_bytes(
+        _text_edit(f'"lineage": "{LINEAGE}"', '"lineage": "' + "x" * 10**6 + '"')
+    )
+
+    with pytest.raises(StateError) as raised:
+        store.load()
+
+    assert "'lineage' must be a UUID, found 'xxx" in raised.value.message
+    assert len(raised.value.message) < 300 + len(str(store.path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Never render a state the next run cannot read
+
+
+@pytest.mark.parametrize(
+    ("state", "problem"),
+    [
+        (State(None, 0, {1: entry_of(1)}), "its lineage None is not a UUID"),
+        (State("not-a-uuid", 0, {}), "its lineage 'not-a-uuid' is not a UUID"),
+        (State(LINEAGE, -1, {}), "its serial -1 is not a non-negative integer"),
+        (State(LINEAGE, 1, {0: replace(entry_of(1), id=0)}), "the IVR id 0 is not a positive"),
+        (State(LINEAGE, 1, {-5: replace(entry_of(1), id=-5)}), "the IVR id -5 is not a positive"),
+        (State(LINEAGE, 1, {True: entry_of(1)}), "the IVR id True is not a positive integer"),
+        (State(LINEAGE, 1, {2: entry_of(3)}), "the entry of IVR 2 names IVR 3"),
+    ],
+    ids=[
+        "no-lineage",
+        "bad-lineage",
+        "negative-serial",
+        "id-0",
+        "id-negative",
+        "id-bool",
+        "id-other",
+    ],
+)
+def test_render_refuses_a_state_the_next_run_could_not_read(state: State, problem: str) -> None:
+    with pytest.raises(ValueError, match="the state would not read back: ") as raised:
+        render_state_document(state)
+
+    assert problem in str(raised.value)
+
+
+def test_render_refuses_nan_in_a_body() -> None:
+    body = {**body_of(1), "timeout": math.nan}
+    entry = StateEntry(1, body, "sha256:0", "a.yaml", "2026-11-26T23:30:00Z")
+
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        render_state_document(State(LINEAGE, 1, {1: entry}))
+
+
+_TEXT = st.text(max_size=20)
+_VALUE = st.one_of(
+    _TEXT, st.integers(-(10**30), 10**30), st.booleans(), st.lists(_TEXT, max_size=4)
+)
+
+
+@given(
+    ids=st.lists(st.integers(1, 10**40), unique=True, max_size=5),
+    extra=st.dictionaries(_TEXT, _VALUE, max_size=4),
+    source=_TEXT,
+    serial=st.integers(0, 10**40),
+)
+def test_whatever_render_writes_reads_back_the_same(
+    ids: list[int], extra: dict[str, Any], source: str, serial: int
+) -> None:
+    entries = {}
+    for ivr_id in ids:
+        body = {**body_of(ivr_id), **extra}
+        entries[ivr_id] = StateEntry(
+            ivr_id, body, digest_body(body), source, "2026-11-26T23:30:00Z"
+        )
+    state = State(str(uuid.UUID(int=serial % 2**128)), serial, entries)
+
+    text = render_state_document(state)
+
+    assert read_state_document(text.encode("utf-8"), "state.json") == state

@@ -362,3 +362,16 @@ def render_state_document(state: State) -> str:
     }
     text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
     return text + "\n"
+
+
+def encode_state_document(state: State) -> bytes:
+    """`render_state_document` as the state file's bytes, refused when they would not read back.
+
+    Raises ValueError as `render_state_document` does, and when a string holds a lone surrogate
+    (not UTF-8) or the file would be larger than MAX_STATE_BYTES, the most the reader accepts.
+    """
+    data = render_state_document(state).encode("utf-8")  # UnicodeEncodeError is a ValueError
+    if len(data) > MAX_STATE_BYTES:
+        limit = f"{MAX_STATE_BYTES >> 20} MiB" if MAX_STATE_BYTES >= 1 << 20 else "the bound"
+        raise ValueError(f"it would be larger than {limit}, the most ivrsync reads back")
+    return data

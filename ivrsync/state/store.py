@@ -39,7 +39,7 @@ from ivrsync.state.disk import (
     read_journal_file,
     read_state_file,
 )
-from ivrsync.state.document import MAX_STATE_BYTES, CorruptDocument, render_state_document
+from ivrsync.state.document import CorruptDocument, encode_state_document
 from ivrsync.state.journal import Journal, Record, apply_record, header_line, record_line, replay
 from ivrsync.state.lockfile import HeldLock, LockFile, LockHolder
 
@@ -235,7 +235,11 @@ class StateLock:
         `entry.id`) when the entry would not read back (e.g. its digest does not match its body),
         when the lock was released, or when the journal cannot be written or synced.
         """
-        if digest_body(entry.body) != entry.digest:
+        try:
+            matches = digest_body(entry.body) == entry.digest
+        except (TypeError, ValueError, RecursionError):
+            matches = True  # not JSON at all: `_append` says why, with the same error class
+        if not matches:
             raise UnrecordedChangeError(
                 f"IVR {entry.id}: the digest to record does not match its body",
                 hint="this is a bug in the caller of record_applied",
@@ -247,14 +251,20 @@ class StateLock:
         """Record that IVR `ivr_id` leaves the state. Same guarantees as `record_applied`."""
         self._append(Record(ivr_id, None))
 
-    def _unrecorded(self, record: Record, reason: str, *, io: bool) -> UnrecordedChangeError:
+    def _unrecorded(
+        self, record: Record, reason: str, *, io: bool, maybe: bool = False
+    ) -> UnrecordedChangeError:
+        """The error naming the IVR whose record failed, and what the next apply does about it."""
         ivr_id = record.ivr_id
+        status = "may not be" if maybe else "not"
         if record.entry is None:
-            message = f"IVR {ivr_id} is not recorded as forgotten in the state: {reason}"
+            message = f"IVR {ivr_id} is {status} recorded as forgotten in the state: {reason}"
             again = f"the next apply forgets IVR {ivr_id} again"
         else:
-            message = f"IVR {ivr_id} is applied but not recorded in the state: {reason}"
+            message = f"IVR {ivr_id} is applied but {status} recorded in the state: {reason}"
             again = f"the next apply sends IVR {ivr_id} again (the same body, so harmless)"
+        if maybe:
+            again = f"if the record is lost, {again}"
         cause = "fix the cause first (e.g. free disk space)" if io else "this is a bug in ivrsync"
         return UnrecordedChangeError(message, hint=f"{again}; {cause}", ivr_id=ivr_id)
 
@@ -309,11 +319,8 @@ class StateLock:
                     self._syncing = False
                     self._sync.notify_all()
                 if failure is not None:
-                    reason = (
-                        f"cannot sync the state journal {self.store.journal_path}: {failure}; "
-                        "the record may be lost"
-                    )
-                    raise self._unrecorded(record, reason, io=True) from failure
+                    reason = f"cannot sync the state journal {self.store.journal_path}: {failure}"
+                    raise self._unrecorded(record, reason, io=True, maybe=True) from failure
                 self._synced = max(self._synced, target)
 
     def _create_journal(self, record: Record) -> int:
@@ -358,7 +365,13 @@ class StateLock:
                         "to discard them (the next plan then shows those IVRs as changes again)"
                     ),
                 )
-            data = self._render(state)
+            try:
+                data = encode_state_document(state)
+            except ValueError as exc:  # a bug: commit would write a file no command can read
+                raise StateError(
+                    f"refusing to write the state file {path}: {exc}",
+                    hint=f"this is a bug in ivrsync; {self.store.journal_path} keeps the changes",
+                ) from exc
             try:
                 write_atomically(path, data)
                 self._stamp = current_stamp(path)
@@ -374,22 +387,6 @@ class StateLock:
             self._synced = self._written
             self._sync.notify_all()
             return state
-
-    def _render(self, state: State) -> bytes:
-        """The state file's bytes; StateError rather than a file no later command could read."""
-        path = self.store.path
-        hint = f"this is a bug in ivrsync; {self.store.journal_path} keeps this run's changes"
-        try:
-            data = render_state_document(state).encode("utf-8")
-        except ValueError as exc:  # also UnicodeEncodeError
-            raise StateError(f"refusing to write the state file {path}: {exc}", hint=hint) from exc
-        if len(data) > MAX_STATE_BYTES:
-            raise StateError(
-                f"refusing to write the state file {path}: it would be larger than "
-                f"{MAX_STATE_BYTES >> 20} MiB, more than ivrsync reads back",
-                hint=f"{self.store.journal_path} keeps this run's changes",
-            )
-        return data
 
     def _drop_journal(self) -> None:
         """Close and remove the journal, durably (its records are in the state file)."""
