@@ -398,3 +398,20 @@ def test_whatever_render_writes_reads_back_the_same(
     text = render_state_document(state)
 
     assert read_state_document(text.encode("utf-8"), "state.json") == state
+
+
+@pytest.mark.parametrize(("levels", "refused"), [(15, False), (16, False), (17, True)])
+def test_a_body_may_nest_16_levels_and_no_more(
+    store: StateStore, levels: int, refused: bool
+) -> None:
+    # The body itself is the first level; "option" adds the rest.
+    body = {**body_of(349), "option": json.loads("[" * (levels - 1) + "]" * (levels - 1))}
+    entry = StateEntry(349, body, digest_body(body), "a.yaml", "2026-11-26T23:30:00Z")
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(render_state_document(State(LINEAGE, 1, {349: entry})), "utf-8")
+
+    if refused:
+        with pytest.raises(StateError, match=r"ivrs\.349\.body nests more than 16 levels deep"):
+            store.load()
+    else:
+        assert store.load().entries[349].body == body

@@ -161,19 +161,32 @@ def parse_id(value: object, where: str, *, key: bool = False) -> int:
     return number
 
 
-def _too_deep(value: object, limit: int) -> bool:
-    """Whether containers in `value` nest more than `limit` levels (iterative: no recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = (
-            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        )
-        for child in children:
-            if isinstance(child, dict | list):
-                if depth >= limit:
+_CONTAINERS: Final = (dict, list)
+
+
+def _deeper_than(value: dict[Any, Any] | list[Any], levels: int) -> bool:
+    """Whether containers nest more than `levels` levels in `value` (itself one; no recursion)."""
+    level = [value]
+    for _ in range(levels):
+        nested: list[dict[Any, Any] | list[Any]] = []
+        for item in level:
+            for child in item.values() if isinstance(item, dict) else item:
+                if isinstance(child, _CONTAINERS):
+                    nested.append(child)
+        if not nested:
+            return False
+        level = nested
+    return True
+
+
+def _body_too_deep(body: Mapping[str, Any]) -> bool:
+    """Whether `body` nests more than MAX_BODY_DEPTH levels (the body itself is one)."""
+    # Bodies are flat (scalars, lists of strings): the usual case is these two loops, no more.
+    for value in body.values():
+        if isinstance(value, _CONTAINERS):
+            for item in value.values() if isinstance(value, dict) else value:
+                if isinstance(item, _CONTAINERS) and _deeper_than(item, MAX_BODY_DEPTH - 2):
                     return True
-                stack.append((child, depth + 1))
     return False
 
 
@@ -224,7 +237,7 @@ def parse_entry(ivr_id: int, raw: object, where: str) -> StateEntry:
         raise CorruptDocument(
             f"{where}.applied_at is not an ISO 8601 time: {shown(raw['applied_at'])}"
         ) from None
-    if _too_deep(body, MAX_BODY_DEPTH):
+    if _body_too_deep(body):
         raise CorruptDocument(f"{where}.body nests more than {MAX_BODY_DEPTH} levels deep")
     try:
         actual = digest_body(body)
