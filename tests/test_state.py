@@ -397,8 +397,9 @@ def _fail_journal_records(monkeypatch: pytest.MonkeyPatch, failure: OSError | in
         (OSError(errno.ENOSPC, "No space left on device"), "No space left on device"),
         (OSError(errno.EDQUOT, "Disk quota exceeded"), "Disk quota exceeded"),
         (0, "short write"),
+        (10, "short write"),
     ],
-    ids=["enospc", "quota", "short-write"],
+    ids=["enospc", "quota", "nothing-written", "part-written"],
 )
 def test_a_journal_that_cannot_be_appended_to_names_the_unrecorded_ivr(
     store: StateStore, monkeypatch: pytest.MonkeyPatch, failure: OSError | int, why: str
@@ -410,6 +411,8 @@ def test_a_journal_that_cannot_be_appended_to_names_the_unrecorded_ivr(
             lock.record_applied(entry_of(349))
         monkeypatch.undo()
         assert 349 not in lock.state().entries
+        lock.record_applied(entry_of(2))  # no partial line left in front of it
+        assert set(store.load().entries) == {1, 2}
 
     assert isinstance(raised.value, UnrecordedChangeError)
     assert raised.value.ivr_id == 349
@@ -421,7 +424,7 @@ def test_a_journal_that_cannot_be_appended_to_names_the_unrecorded_ivr(
         "the next apply sends IVR 349 again (the same body, so harmless); fix the cause first "
         "(e.g. free disk space)"
     )
-    assert set(store.load().entries) == {1}
+    assert set(store.load().entries) == {1, 2}
 
 
 def test_a_forget_that_cannot_be_appended_names_the_ivr(

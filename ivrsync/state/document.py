@@ -131,7 +131,9 @@ def check_version(document: Mapping[str, Any], key: str, supported: int) -> None
     if version > supported:
         raise NewerDocument(version)
     if version < 1:
-        raise CorruptDocument(f"unknown {key} {version} (this ivrsync knows {key} {supported})")
+        raise CorruptDocument(
+            f"unknown {key} {shown(version)} (this ivrsync knows {key} {supported})"
+        )
 
 
 def is_uuid(text: str) -> bool:
@@ -359,7 +361,8 @@ def render_state_document(state: State) -> str:
     Never renders a document the next run would refuse, for what is cheap to check (the parser
     refuses far more): raises ValueError when the lineage is not a UUID (a state never written
     has none yet), the serial is negative, an id is not a positive integer or not its entry's,
-    or a body holds NaN or infinity. Entries are checked in full when recorded, not here.
+    or a body holds NaN or infinity; TypeError when a body holds a value JSON cannot hold.
+    Entries are checked in full when recorded (`StateLock.record_applied`), not here.
     """
     problem = _unreadable(state)
     if problem is not None:

@@ -11,9 +11,7 @@ Files, all next to each other (`<state>` is `.ivrsync/state.json` by default):
 - `<state>.lock`: the run lock (`ivrsync.state.lockfile`).
 
 A corrupt state file or journal is reported and never written to: the user decides what to keep.
-Only regular files are read, within a size bound, so a FIFO or device given as `--state` is an
-error, not a hang. ivrsync never writes through a symbolic link: a locked run refuses a state
-file that is one before it starts, and the journal and lock are opened with O_NOFOLLOW.
+Nothing is written that the next run could not read back, and never through a symbolic link.
 """
 
 from __future__ import annotations
@@ -255,8 +253,7 @@ class StateLock:
         self, record: Record, reason: str, *, io: bool, maybe: bool = False
     ) -> UnrecordedChangeError:
         """The error naming the IVR whose record failed, and what the next apply does about it."""
-        ivr_id = record.ivr_id
-        status = "may not be" if maybe else "not"
+        ivr_id, status = record.ivr_id, "may not be" if maybe else "not"
         if record.entry is None:
             message = f"IVR {ivr_id} is {status} recorded as forgotten in the state: {reason}"
             again = f"the next apply forgets IVR {ivr_id} again"
@@ -283,7 +280,10 @@ class StateLock:
             try:
                 written = os.write(self._journal_fd, line)
                 if written != len(line):
-                    # Only on a full disk; a short line would be read back as torn.
+                    # Only on a full disk. Cut the partial line: a record appended behind it
+                    # would leave a garbled line inside the journal, refused by every later run.
+                    end = os.lseek(self._journal_fd, 0, os.SEEK_CUR)
+                    os.ftruncate(self._journal_fd, end - written)
                     raise OSError(errno.ENOSPC, "short write")
             except OSError as exc:
                 reason = (
@@ -367,10 +367,10 @@ class StateLock:
                 )
             try:
                 data = encode_state_document(state)
-            except ValueError as exc:  # a bug: commit would write a file no command can read
+            except ValueError as exc:  # writing it would leave a file no command can read
                 raise StateError(
                     f"refusing to write the state file {path}: {exc}",
-                    hint=f"this is a bug in ivrsync; {self.store.journal_path} keeps the changes",
+                    hint=f"{self.store.journal_path} keeps this run's changes; please report this",
                 ) from exc
             try:
                 write_atomically(path, data)
