@@ -68,7 +68,7 @@ def fsync_directory(folder: Path) -> None:
         os.close(fd)
 
 
-def symlink_refused(path: str | Path) -> FileRefusedError:
+def _symlink_refused(path: str | Path) -> FileRefusedError:
     """The error for a symbolic link found where ivrsync writes (or reads a file it writes)."""
     return FileRefusedError(
         errno.ELOOP,
@@ -108,9 +108,14 @@ def open_regular_file(
     except OSError as exc:
         # O_NOFOLLOW fails with ELOOP on a link; a loop among the folders fails the same way.
         if exc.errno == errno.ELOOP and not follow_symlinks and os.path.islink(path):
-            raise symlink_refused(path) from None
-        if exc.errno == errno.EISDIR:
-            raise _not_regular(path, stat.S_IFDIR) from None
+            raise _symlink_refused(path) from None
+        # A folder (EISDIR), a socket or a FIFO without a reader for O_WRONLY (ENXIO): say which.
+        if exc.errno in (errno.EISDIR, errno.ENXIO):
+            try:
+                found = os.stat(path).st_mode
+            except OSError:
+                raise exc from None
+            raise _not_regular(path, found) from None
         raise
     try:
         file_mode = os.fstat(fd).st_mode
@@ -189,7 +194,7 @@ def write_atomically(
         mode = 0o644
     else:
         if stat.S_ISLNK(existing.st_mode):
-            raise symlink_refused(path)
+            raise _symlink_refused(path)
         if not stat.S_ISREG(existing.st_mode):
             raise _not_regular(path, existing.st_mode)
         mode = existing.st_mode & 0o7777

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import socket
 from pathlib import Path
 
@@ -11,7 +13,10 @@ import pytest
 from ivrsync.model import State
 from ivrsync.state import StateStore, render_state_document
 from tests.testing.cli import RunCli
-from tests.testing.state import LINEAGE, entry_of
+from tests.testing.hang import no_hang
+from tests.testing.hostile import HOSTILE_FILES, HOSTILE_LINES
+from tests.testing.state import LINEAGE, entry_of, journal_bytes
+from tests.testing.workspace import apply_cli, open_workspace, put_ids
 
 
 @pytest.fixture
@@ -242,3 +247,196 @@ def test_unlock_refuses_a_live_holder_unless_forced(run_cli: RunCli, state_path:
     assert still_locked
     assert forced.exit_code == 0
     assert forced.stdout == f"removed {state_path}.lock: it was held by {lock.holder.describe()}\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile input: special files, hostile JSON, planted links, a full disk: clean errors (exit 1)
+
+
+@pytest.mark.parametrize(
+    "command", [("state", "list"), ("state", "show", "1")], ids=["list", "show"]
+)
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "dev-null", "socket"])
+def test_a_special_file_as_state_is_a_clean_error_not_a_hang(
+    run_cli: RunCli, tmp_path: Path, command: tuple[str, ...], kind: str
+) -> None:
+    path = tmp_path / "state.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+        what = "a FIFO (named pipe)"
+    elif kind == "socket":
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+        server.close()
+        what = "a socket"
+    else:
+        path = Path("/dev/zero" if kind == "dev-zero" else "/dev/null")
+        what = "a character device"
+
+    with no_hang():
+        result = run_cli(*command, "--state", str(path))
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"error: cannot read the state file {path}: {path} is {what}, not a regular file\n"
+        "hint: --state (or IVRSYNC_STATE) must name the state file: a regular JSON file\n"
+    )
+
+
+def test_a_state_file_over_the_size_bound_is_a_clean_error(run_cli: RunCli, tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    with path.open("wb") as handle:
+        handle.truncate((64 << 20) + 1)  # sparse
+
+    result = run_cli("state", "list", "--state", str(path))
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"error: cannot read the state file {path}: {path} is larger than 64 MiB"
+    )
+
+
+_HOSTILE = {case_id: (data, message) for data, message, case_id in HOSTILE_FILES}
+
+
+@pytest.mark.parametrize(
+    "case_id",
+    [
+        "int-too-long-serial",
+        "int-too-long-in-body",
+        "id-sup2",
+        "surrogate-in-body",
+        "surrogate-in-source",
+        "deep-top-level",
+        "deep-value",
+        "nan",
+        "infinity",
+        "float-overflow",
+    ],
+)
+def test_hostile_json_in_the_state_file_is_a_clean_error(
+    run_cli: RunCli, tmp_path: Path, case_id: str
+) -> None:
+    data, message = _HOSTILE[case_id]
+    path = tmp_path / "state.json"
+    path.write_bytes(data)
+
+    result = run_cli("state", "list", "--state", str(path))
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith(f"error: the state file {path} is corrupt: ")
+    assert message in result.stderr
+    assert "internal error" not in result.stderr
+    assert path.read_bytes() == data
+
+
+@pytest.mark.parametrize(
+    "case_id", ["int-too-long-id", "nan", "surrogate-in-body", "deep", "float-overflow"]
+)
+def test_a_hostile_journal_line_is_a_clean_error_naming_the_line(
+    run_cli: RunCli, state_path: Path, case_id: str
+) -> None:
+    line, message = {i: (line, m) for line, m, i in HOSTILE_LINES}[case_id]
+    journal = Path(f"{state_path}.journal")
+    journal.write_bytes(journal_bytes(LINEAGE, 7) + line + b"\n")
+
+    result = run_cli("state", "list", "--state", str(state_path))
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith(
+        f"error: the state journal {journal} is corrupt: {journal} line 2"
+    )
+    assert message in result.stderr
+    assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("target", ["real.json", "missing.json"], ids=["to-a-file", "dangling"])
+def test_apply_refuses_a_symlinked_state_before_sending_anything(
+    run_cli: RunCli, tmp_path: Path, target: str
+) -> None:
+    with open_workspace(tmp_path, 2) as workspace:
+        workspace.state_path.parent.mkdir(parents=True)
+        real = workspace.state_path.parent / "real.json"
+        real.write_text(render_state_document(State(LINEAGE, 1, {})), encoding="utf-8")
+        before = real.read_bytes()
+        workspace.state_path.symlink_to(workspace.state_path.parent / target)
+
+        result = apply_cli(run_cli, workspace, "--auto-approve")
+
+        assert result.exit_code == 1
+        assert result.stderr.endswith(
+            f"error: the state file {workspace.state_path} is a symbolic link; ivrsync does not "
+            "write through symbolic links\n"
+            "hint: pass the file it points to as --state (or IVRSYNC_STATE), or replace the link "
+            "by that file\n"
+        )
+        assert put_ids(workspace.fake) == []
+        assert real.read_bytes() == before
+        assert workspace.state_path.is_symlink()
+        assert not (workspace.state_path.parent / "missing.json").exists()
+
+
+def test_unlock_refuses_a_symlinked_lock_and_leaves_its_target_alone(
+    run_cli: RunCli, state_path: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious")
+    lock_path = Path(f"{state_path}.lock")
+    lock_path.symlink_to(victim)
+
+    result = run_cli("state", "unlock", "--force", "--state", str(state_path))
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: cannot open the state lock {lock_path}: {lock_path} is a symbolic link; "
+        "ivrsync does not write through symbolic links\n"
+        f"hint: ivrsync creates {lock_path} itself: remove what is there, then rerun\n"
+    )
+    assert victim.read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize(
+    "host", ["\u001b]0;owned\u0007", "\u001b[2J", "\ud800"], ids=["osc", "clear", "surrogate"]
+)
+def test_unlock_never_echoes_control_characters_from_the_lock_file(
+    run_cli: RunCli, state_path: Path, host: str
+) -> None:
+    lock_path = Path(f"{state_path}.lock")
+    holder = {"pid": 12, "host": host, "started_at": "t", "command": "c"}
+    lock_path.write_text(json.dumps(holder), encoding="utf-8")  # ASCII: escapes stay escaped
+
+    result = run_cli("state", "unlock", "--force", "--state", str(state_path))
+
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"removed {lock_path}: it was held by pid 0 on unknown since unknown (unknown)\n"
+    )
+
+
+def test_a_full_disk_while_journaling_names_the_ivr_a_rerun_sends_again(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_workspace(tmp_path, 1) as workspace:
+        real_write = os.write
+
+        def write(fd: int, data: bytes) -> int:
+            if bytes(data).startswith(b'{"entry":'):  # a journal record
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real_write(fd, data)
+
+        monkeypatch.setattr(os, "write", write)
+        failed = apply_cli(run_cli, workspace, "--auto-approve")
+        monkeypatch.undo()
+        rerun = apply_cli(run_cli, workspace, "--auto-approve")
+
+        journal = Path(f"{workspace.state_path}.journal")
+        assert failed.exit_code == 1
+        assert (
+            "error: IVR 1 is applied but not recorded in the state: cannot append to the state "
+            f"journal {journal}: No space left on device\n"
+            "hint: the next apply sends IVR 1 again (the same body, so harmless); fix the cause "
+            "first (e.g. free disk space)\n"
+        ) in failed.stderr
+        assert rerun.exit_code == 0, rerun.stderr
+        assert put_ids(workspace.fake) == [1, 1]  # acknowledged, not recorded, sent again
+        assert set(workspace.state().entries) == {1}

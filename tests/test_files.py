@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import socket
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from ivrsync.fake_smartflo import FakeSmartflo
 from ivrsync.files import (
     FileRefusedError,
     open_regular_file,
@@ -19,22 +19,17 @@ from ivrsync.files import (
     read_regular_file,
     write_atomically,
 )
+from tests.testing.accounts import TOKEN as IMPORT_TOKEN
+from tests.testing.accounts import env_for, seed
+from tests.testing.cli import RunCli
+from tests.testing.documents import ivr_document, write_ivr
+from tests.testing.hang import no_hang
 
 
-@pytest.fixture
-def no_hang() -> Iterator[None]:
-    """Fail (instead of hanging the suite) when the test blocks for more than 10 seconds."""
-
-    def timeout(signum: int, frame: object) -> None:
-        raise TimeoutError("blocked: the file was opened or read as if it were regular")
-
-    previous = signal.signal(signal.SIGALRM, timeout)
-    signal.setitimer(signal.ITIMER_REAL, 10)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+def _make_socket(path: Path) -> None:
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    server.close()
 
 
 def files_in(folder: Path) -> list[str]:
@@ -108,9 +103,7 @@ def test_write_atomically_refuses_a_target_that_is_not_a_regular_file(
     elif kind == "folder":
         target.mkdir()
     else:
-        server = socket.socket(socket.AF_UNIX)
-        server.bind(str(target))
-        server.close()
+        _make_socket(target)
 
     with pytest.raises(FileRefusedError, match="not a regular file") as raised:
         write_atomically(target, b"x")
@@ -165,7 +158,6 @@ def test_read_limited_stops_a_file_that_grows_while_read(tmp_path: Path) -> None
         os.close(fd)
 
 
-@pytest.mark.usefixtures("no_hang")
 @pytest.mark.parametrize(
     ("make", "kind"),
     [
@@ -173,8 +165,9 @@ def test_read_limited_stops_a_file_that_grows_while_read(tmp_path: Path) -> None
         (lambda p: p.mkdir(), "a folder"),
         (lambda p: p.symlink_to("/dev/zero"), "a character device"),
         (lambda p: p.symlink_to("/dev/null"), "a character device"),
+        (_make_socket, "a socket"),
     ],
-    ids=["fifo", "folder", "dev-zero", "dev-null"],
+    ids=["fifo", "folder", "dev-zero", "dev-null", "socket"],
 )
 def test_read_regular_file_refuses_special_files_without_blocking(
     tmp_path: Path, make: Callable[[Path], object], kind: str
@@ -182,7 +175,7 @@ def test_read_regular_file_refuses_special_files_without_blocking(
     path = tmp_path / "state.json"
     make(path)
 
-    with pytest.raises(FileRefusedError) as raised:
+    with no_hang(), pytest.raises(FileRefusedError) as raised:
         read_regular_file(path, limit=1 << 20)
 
     assert raised.value.errno == errno.EINVAL
@@ -212,3 +205,63 @@ def test_open_regular_file_never_creates_through_a_dangling_link(tmp_path: Path)
         open_regular_file(link, os.O_RDWR | os.O_CREAT, follow_symlinks=False)
 
     assert not (tmp_path / "elsewhere").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Through the CLI: every file ivrsync writes goes through write_atomically
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    write_ivr(Path("ivr-configs"), ivr_document(101))
+    return tmp_path
+
+
+@pytest.mark.parametrize("target", ["victim.txt", "missing.txt"], ids=["to-a-file", "dangling"])
+def test_plan_out_refuses_to_write_through_a_symlink(
+    run_cli: RunCli, project: Path, target: str
+) -> None:
+    Path("victim.txt").write_bytes(b"precious")
+    Path("plan.json").symlink_to(project / target)
+
+    result = run_cli("plan", "--out", "plan.json")
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith(
+        "error: cannot write the plan file plan.json: plan.json is a symbolic link; ivrsync "
+        "does not write through symbolic links\n"
+    )
+    assert Path("plan.json").is_symlink()
+    assert Path("victim.txt").read_bytes() == b"precious"
+    assert not Path("missing.txt").exists()
+
+
+@pytest.mark.parametrize(
+    ("target", "force"),
+    [("shared.yaml", True), ("missing.yaml", False), ("missing.yaml", True)],
+    ids=["force-onto-a-linked-ivr-file", "dangling", "force-dangling"],
+)
+def test_import_refuses_to_write_an_ivr_file_through_a_symlink(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, force: bool
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("ivr-configs").mkdir()
+    # A file defining IVR 7926 elsewhere: import goes back to the (linked) file defining it.
+    write_ivr(tmp_path, ivr_document(7926, name="Welcome IVR"), name="shared.yaml")
+    precious = Path("shared.yaml").read_bytes()
+    link = Path("ivr-configs/welcome-ivr.yaml")
+    link.symlink_to(tmp_path / target)
+
+    with FakeSmartflo(ivrs=seed(), token=IMPORT_TOKEN) as fake:
+        flags = ["--force"] if force else []
+        result = run_cli("import", "--id", "7926", *flags, env=env_for(fake))
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert (
+        f"error: {link}: cannot write: {link} is a symbolic link; ivrsync does not "
+        "write through symbolic links\n"
+    ) in result.stderr
+    assert link.is_symlink()
+    assert Path("shared.yaml").read_bytes() == precious
+    assert not Path("missing.yaml").exists()

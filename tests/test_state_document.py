@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ivrsync import __version__
+from ivrsync.body import digest_body
 from ivrsync.errors import StateError
-from ivrsync.model import State
+from ivrsync.model import State, StateEntry
 from ivrsync.state import StateStore, render_state_document
+from ivrsync.state.document import read_state_document
+from tests.testing.hostile import HOSTILE_FILES, text_edit
 from tests.testing.state import LINEAGE, body_of, entry_of, files_in
 
 
@@ -183,8 +190,8 @@ CORRUPT_FILES = [
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [(data, message) for data, message, _ in CORRUPT_FILES],
-    ids=[case_id for *_, case_id in CORRUPT_FILES],
+    [(data, message) for data, message, _ in CORRUPT_FILES + HOSTILE_FILES],
+    ids=[case_id for *_, case_id in CORRUPT_FILES + HOSTILE_FILES],
 )
 def test_a_bad_state_file_is_a_clear_error_and_is_never_touched(
     store: StateStore, data: bytes, message: str
@@ -212,3 +219,99 @@ def test_an_unreadable_state_file_is_a_state_error(store: StateStore) -> None:
 
     with pytest.raises(StateError, match="cannot read the state file"):
         store.load()
+
+
+def test_error_messages_quote_file_content_briefly(store: StateStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    store.path.write_bytes(text_edit(f'"lineage": "{LINEAGE}"', '"lineage": "' + "x" * 10**6 + '"'))
+
+    with pytest.raises(StateError) as raised:
+        store.load()
+
+    assert "'lineage' must be a UUID, found 'xxx" in raised.value.message
+    assert len(raised.value.message) < 300 + len(str(store.path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Never render a state the next run cannot read
+
+
+@pytest.mark.parametrize(
+    ("state", "problem"),
+    [
+        (State(None, 0, {1: entry_of(1)}), "its lineage None is not a UUID"),
+        (State("not-a-uuid", 0, {}), "its lineage 'not-a-uuid' is not a UUID"),
+        (State(LINEAGE, -1, {}), "its serial -1 is not a non-negative integer"),
+        (State(LINEAGE, 1, {0: replace(entry_of(1), id=0)}), "the IVR id 0 is not a positive"),
+        (State(LINEAGE, 1, {-5: replace(entry_of(1), id=-5)}), "the IVR id -5 is not a positive"),
+        (State(LINEAGE, 1, {True: entry_of(1)}), "the IVR id True is not a positive integer"),
+        (State(LINEAGE, 1, {2: entry_of(3)}), "the entry of IVR 2 names IVR 3"),
+    ],
+    ids=[
+        "no-lineage",
+        "bad-lineage",
+        "negative-serial",
+        "id-0",
+        "id-negative",
+        "id-bool",
+        "id-other",
+    ],
+)
+def test_render_refuses_a_state_the_next_run_could_not_read(state: State, problem: str) -> None:
+    with pytest.raises(ValueError, match="the state would not read back: ") as raised:
+        render_state_document(state)
+
+    assert problem in str(raised.value)
+
+
+def test_render_refuses_nan_in_a_body() -> None:
+    body = {**body_of(1), "timeout": math.nan}
+    entry = StateEntry(1, body, "sha256:0", "a.yaml", "2026-11-26T23:30:00Z")
+
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        render_state_document(State(LINEAGE, 1, {1: entry}))
+
+
+_TEXT = st.text(max_size=20)
+_VALUE = st.one_of(
+    _TEXT, st.integers(-(10**30), 10**30), st.booleans(), st.lists(_TEXT, max_size=4)
+)
+
+
+@given(
+    ids=st.lists(st.integers(1, 10**40), unique=True, max_size=5),
+    extra=st.dictionaries(_TEXT, _VALUE, max_size=4),
+    source=_TEXT,
+    serial=st.integers(0, 10**40),
+)
+def test_whatever_render_writes_reads_back_the_same(
+    ids: list[int], extra: dict[str, Any], source: str, serial: int
+) -> None:
+    entries = {}
+    for ivr_id in ids:
+        body = {**body_of(ivr_id), **extra}
+        entries[ivr_id] = StateEntry(
+            ivr_id, body, digest_body(body), source, "2026-11-26T23:30:00Z"
+        )
+    state = State(str(uuid.UUID(int=serial % 2**128)), serial, entries)
+
+    text = render_state_document(state)
+
+    assert read_state_document(text.encode("utf-8"), "state.json") == state
+
+
+@pytest.mark.parametrize(("levels", "refused"), [(15, False), (16, False), (17, True)])
+def test_a_body_may_nest_16_levels_and_no_more(
+    store: StateStore, levels: int, refused: bool
+) -> None:
+    # The body itself is the first level; "option" adds the rest.
+    body = {**body_of(349), "option": json.loads("[" * (levels - 1) + "]" * (levels - 1))}
+    entry = StateEntry(349, body, digest_body(body), "a.yaml", "2026-11-26T23:30:00Z")
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(render_state_document(State(LINEAGE, 1, {349: entry})), "utf-8")
+
+    if refused:
+        with pytest.raises(StateError, match=r"ivrs\.349\.body nests more than 16 levels deep"):
+            store.load()
+    else:
+        assert store.load().entries[349].body == body

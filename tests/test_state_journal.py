@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import uuid
 from pathlib import Path
 
@@ -11,6 +13,8 @@ import pytest
 from ivrsync.errors import StateError
 from ivrsync.model import State
 from ivrsync.state import StateStore
+from tests.testing.hang import no_hang
+from tests.testing.hostile import HOSTILE_LINES
 from tests.testing.state import LINEAGE, applied, entry_of, files_in, journal_bytes, write_state
 
 
@@ -192,3 +196,127 @@ def test_a_journal_already_merged_is_ignored_and_removed_by_the_next_lock(
     assert store.load() == State(LINEAGE, 5, {1: entry_of(1), 2: entry_of(2)})
     with store.lock(command="ivrsync apply"):
         assert not store.journal_path.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("last", [False, True], ids=["middle", "last-line"])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [(line, m) for line, m, _ in HOSTILE_LINES],
+    ids=[i for *_, i in HOSTILE_LINES],
+)
+def test_a_hostile_journal_line_is_a_clean_error_naming_file_and_line(
+    store: StateStore, line: bytes, message: str, last: bool
+) -> None:
+    # As the last line it is complete JSON text, not a torn write: not silently cut either.
+    state_data = write_state(store.path, entry_of(1), serial=3)
+    after = b"" if last else journal_bytes(None, 0, applied(entry_of(3))).split(b"\n", 1)[1]
+    data = journal_bytes(LINEAGE, 3) + line + b"\n" + after
+    store.journal_path.write_bytes(data)
+
+    with pytest.raises(StateError) as raised:
+        store.load()
+    with pytest.raises(StateError) as raised_by_lock:
+        store.lock(command="ivrsync apply")
+
+    assert raised.value.message.startswith(
+        f"the state journal {store.journal_path} is corrupt: {store.journal_path} line 2"
+    )
+    assert message in raised.value.message
+    assert raised_by_lock.value.message == raised.value.message
+    assert store.journal_path.read_bytes() == data
+    assert store.path.read_bytes() == state_data
+    assert not store.lock_path.exists()
+
+
+def test_a_hostile_header_is_a_clean_error_naming_line_1(store: StateStore) -> None:
+    write_state(store.path, serial=3)
+    store.journal_path.write_bytes(
+        b'{"journal_version": 1, "lineage": null, "serial": 1' + b"0" * 5000 + b"}\n"
+    )
+
+    with pytest.raises(StateError, match="line 1: it holds an integer longer than 4300 digits"):
+        store.load()
+
+
+# ---------------------------------------------------------------------------------------------
+# Planted files: the journal is ivrsync's own, never followed, never a special file
+
+
+def test_a_journal_planted_as_a_symlink_is_refused_and_its_target_left_alone(
+    store: StateStore,
+) -> None:
+    # Before, the lock would cut the "torn" tail of the link's target: os.truncate follows links.
+    write_state(store.path, entry_of(1), serial=3)
+    victim = store.path.parent / "victim.txt"
+    victim_data = journal_bytes(LINEAGE, 3, applied(entry_of(2))) + b"my notes, no newline"
+    victim.write_bytes(victim_data)
+    store.journal_path.symlink_to(victim)
+
+    with pytest.raises(StateError) as raised:
+        store.load()
+    with pytest.raises(StateError) as raised_by_lock:
+        store.lock(command="ivrsync apply")
+
+    refusal = f"{store.journal_path} is a symbolic link; ivrsync does not write through"
+    assert raised.value.message.startswith(f"cannot read the state journal {store.journal_path}: ")
+    assert refusal in raised.value.message
+    assert raised_by_lock.value.message.startswith(
+        f"cannot open the state journal {store.journal_path}: "
+    )
+    assert refusal in raised_by_lock.value.message
+    assert "ivrsync creates" in raised_by_lock.value.hint
+    assert victim.read_bytes() == victim_data
+    assert store.journal_path.is_symlink()
+    assert not store.lock_path.exists()
+
+
+def test_a_dangling_journal_symlink_is_refused_and_nothing_is_created(store: StateStore) -> None:
+    write_state(store.path, entry_of(1), serial=3)
+    store.journal_path.symlink_to(store.path.parent / "elsewhere")
+
+    with pytest.raises(StateError, match="is a symbolic link"):
+        store.lock(command="ivrsync apply")
+
+    assert not (store.path.parent / "elsewhere").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "dev-zero"])
+def test_a_journal_that_is_not_a_regular_file_is_refused_without_blocking(
+    store: StateStore, kind: str
+) -> None:
+    write_state(store.path, entry_of(1), serial=3)
+    if kind == "fifo":
+        os.mkfifo(store.journal_path)
+        what = "a FIFO (named pipe)"
+    elif kind == "folder":
+        store.journal_path.mkdir()
+        what = "a folder"
+    else:
+        os.mknod(store.journal_path, 0o600 | stat.S_IFCHR, os.makedev(1, 5))  # like /dev/zero
+        what = "a character device"
+
+    with no_hang(), pytest.raises(StateError) as raised:
+        store.load()
+    with no_hang(), pytest.raises(StateError) as raised_by_lock:
+        store.lock(command="ivrsync apply")
+
+    assert f"{store.journal_path} is {what}, not a regular file" in raised.value.message
+    assert f"{store.journal_path} is {what}, not a regular file" in raised_by_lock.value.message
+    assert not store.lock_path.exists()
+
+
+def test_a_journal_over_the_size_bound_is_refused(store: StateStore) -> None:
+    write_state(store.path, entry_of(1), serial=3)
+    with store.journal_path.open("wb") as handle:
+        handle.truncate((64 << 20) + 1)  # sparse
+
+    with pytest.raises(StateError) as raised:
+        store.load()
+
+    assert raised.value.message == (
+        f"cannot read the state journal {store.journal_path}: {store.journal_path} is larger "
+        "than 64 MiB, the most ivrsync reads from such a file"
+    )

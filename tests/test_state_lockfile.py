@@ -17,6 +17,7 @@ import pytest
 from ivrsync.errors import StateError, StateLockedError
 from ivrsync.model import LockHolder
 from ivrsync.state import StateStore
+from tests.testing.hang import no_hang
 from tests.testing.state import APPLIED_AT
 
 
@@ -162,4 +163,88 @@ def test_a_forcibly_unlocked_run_does_not_remove_the_next_runs_lock(store: State
 
     assert store.lock_holder() == second.holder
     second.close()
+    assert not store.lock_path.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Planted lock files: never followed, never a special file, content never trusted
+
+
+@pytest.mark.parametrize("target", ["victim.txt", "missing.txt"], ids=["to-a-file", "dangling"])
+def test_a_lock_planted_as_a_symlink_is_refused_and_its_target_left_alone(
+    store: StateStore, target: str
+) -> None:
+    # Before, taking the lock truncated and overwrote the link's target.
+    store.path.parent.mkdir(parents=True)
+    victim = store.path.parent / "victim.txt"
+    victim.write_bytes(b"precious")
+    store.lock_path.symlink_to(store.path.parent / target)
+
+    with pytest.raises(StateError) as raised:
+        store.lock(command="ivrsync apply")
+
+    assert raised.value.message == (
+        f"cannot open the state lock {store.lock_path}: {store.lock_path} is a symbolic link; "
+        "ivrsync does not write through symbolic links"
+    )
+    assert raised.value.hint == (
+        f"ivrsync creates {store.lock_path} itself: remove what is there, then rerun"
+    )
+    assert victim.read_bytes() == b"precious"
+    assert not (store.path.parent / "missing.txt").exists()
+    assert store.lock_path.is_symlink()
+    with pytest.raises(StateError, match="is a symbolic link"):
+        store.unlock(force=True)
+    with pytest.raises(StateError, match="is a symbolic link"):
+        store.lock_holder()
+    assert victim.read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_a_lock_that_is_not_a_regular_file_is_refused_without_blocking(
+    store: StateStore, kind: str
+) -> None:
+    store.path.parent.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(store.lock_path)
+        what = "a FIFO (named pipe)"
+    else:
+        store.lock_path.mkdir()
+        what = "a folder"
+
+    with no_hang(), pytest.raises(StateError) as raised:
+        store.lock(command="ivrsync apply")
+    with no_hang(), pytest.raises(StateError) as raised_by_unlock:
+        store.unlock()
+
+    expected = f"cannot open the state lock {store.lock_path}: {store.lock_path} is {what}, "
+    assert raised.value.message == expected + "not a regular file"
+    assert raised_by_unlock.value.message == expected + "not a regular file"
+
+
+HOSTILE_HOLDERS = [
+    (b"[" * 65536, "deep-nesting"),
+    (b'{"pid": 1' + b"0" * 5000 + b', "host": "h", "started_at": "t", "command": "c"}', "pid-int"),
+    (b'{"pid": true, "host": "h", "started_at": "t", "command": "c"}', "pid-bool"),
+    (b'{"pid": -4, "host": "h", "started_at": "t", "command": "c"}', "pid-negative"),
+    (b'{"pid": 12, "host": "\\u001b]0;owned\\u0007", "started_at": "t", "command": "c"}', "esc"),
+    (b'{"pid": 12, "host": "h", "started_at": "t", "command": "\\ud800"}', "surrogate"),
+    (b'{"pid": NaN, "host": "h", "started_at": "t", "command": "c"}', "nan"),
+]
+
+
+@pytest.mark.parametrize(
+    "data", [d for d, _ in HOSTILE_HOLDERS], ids=[i for _, i in HOSTILE_HOLDERS]
+)
+def test_a_hostile_lock_file_reads_as_an_unknown_holder_and_is_taken_over(
+    store: StateStore, data: bytes
+) -> None:
+    # Before, deep nesting crashed the lock (RecursionError), and escape sequences or lone
+    # surrogates in the holder reached the terminal in error messages.
+    store.path.parent.mkdir(parents=True)
+    store.lock_path.write_bytes(data)
+
+    assert store.lock_holder() == LockHolder(0, "unknown", "unknown", "unknown")
+    with store.lock(command="ivrsync apply") as lock:
+        assert store.lock_holder() == lock.holder
     assert not store.lock_path.exists()

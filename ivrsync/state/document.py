@@ -131,7 +131,9 @@ def check_version(document: Mapping[str, Any], key: str, supported: int) -> None
     if version > supported:
         raise NewerDocument(version)
     if version < 1:
-        raise CorruptDocument(f"unknown {key} {version} (this ivrsync knows {key} {supported})")
+        raise CorruptDocument(
+            f"unknown {key} {shown(version)} (this ivrsync knows {key} {supported})"
+        )
 
 
 def is_uuid(text: str) -> bool:
@@ -161,19 +163,32 @@ def parse_id(value: object, where: str, *, key: bool = False) -> int:
     return number
 
 
-def _too_deep(value: object, limit: int) -> bool:
-    """Whether containers in `value` nest more than `limit` levels (iterative: no recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = (
-            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        )
-        for child in children:
-            if isinstance(child, dict | list):
-                if depth >= limit:
+_CONTAINERS: Final = (dict, list)
+
+
+def _deeper_than(value: dict[Any, Any] | list[Any], levels: int) -> bool:
+    """Whether containers nest more than `levels` levels in `value` (itself one; no recursion)."""
+    level = [value]
+    for _ in range(levels):
+        nested: list[dict[Any, Any] | list[Any]] = []
+        for item in level:
+            for child in item.values() if isinstance(item, dict) else item:
+                if isinstance(child, _CONTAINERS):
+                    nested.append(child)
+        if not nested:
+            return False
+        level = nested
+    return True
+
+
+def _body_too_deep(body: Mapping[str, Any]) -> bool:
+    """Whether `body` nests more than MAX_BODY_DEPTH levels (the body itself is one)."""
+    # Bodies are flat (scalars, lists of strings): the usual case is these two loops, no more.
+    for value in body.values():
+        if isinstance(value, _CONTAINERS):
+            for item in value.values() if isinstance(value, dict) else value:
+                if isinstance(item, _CONTAINERS) and _deeper_than(item, MAX_BODY_DEPTH - 2):
                     return True
-                stack.append((child, depth + 1))
     return False
 
 
@@ -224,7 +239,7 @@ def parse_entry(ivr_id: int, raw: object, where: str) -> StateEntry:
         raise CorruptDocument(
             f"{where}.applied_at is not an ISO 8601 time: {shown(raw['applied_at'])}"
         ) from None
-    if _too_deep(body, MAX_BODY_DEPTH):
+    if _body_too_deep(body):
         raise CorruptDocument(f"{where}.body nests more than {MAX_BODY_DEPTH} levels deep")
     try:
         actual = digest_body(body)
@@ -346,7 +361,8 @@ def render_state_document(state: State) -> str:
     Never renders a document the next run would refuse, for what is cheap to check (the parser
     refuses far more): raises ValueError when the lineage is not a UUID (a state never written
     has none yet), the serial is negative, an id is not a positive integer or not its entry's,
-    or a body holds NaN or infinity. Entries are checked in full when recorded, not here.
+    or a body holds NaN or infinity; TypeError when a body holds a value JSON cannot hold.
+    Entries are checked in full when recorded (`StateLock.record_applied`), not here.
     """
     problem = _unreadable(state)
     if problem is not None:
@@ -362,3 +378,16 @@ def render_state_document(state: State) -> str:
     }
     text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
     return text + "\n"
+
+
+def encode_state_document(state: State) -> bytes:
+    """`render_state_document` as the state file's bytes, refused when they would not read back.
+
+    Raises ValueError as `render_state_document` does, and when a string holds a lone surrogate
+    (not UTF-8) or the file would be larger than MAX_STATE_BYTES, the most the reader accepts.
+    """
+    data = render_state_document(state).encode("utf-8")  # UnicodeEncodeError is a ValueError
+    if len(data) > MAX_STATE_BYTES:
+        limit = f"{MAX_STATE_BYTES >> 20} MiB" if MAX_STATE_BYTES >= 1 << 20 else "the bound"
+        raise ValueError(f"it would be larger than {limit}, the most ivrsync reads back")
+    return data

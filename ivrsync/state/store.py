@@ -11,9 +11,7 @@ Files, all next to each other (`<state>` is `.ivrsync/state.json` by default):
 - `<state>.lock`: the run lock (`ivrsync.state.lockfile`).
 
 A corrupt state file or journal is reported and never written to: the user decides what to keep.
-Only regular files are read, within a size bound, so a FIFO or device given as `--state` is an
-error, not a hang. ivrsync never writes through a symbolic link: a locked run refuses a state
-file that is one before it starts, and the journal and lock are opened with O_NOFOLLOW.
+Nothing is written that the next run could not read back, and never through a symbolic link.
 """
 
 from __future__ import annotations
@@ -38,7 +36,7 @@ from ivrsync.state.disk import (
     read_journal_file,
     read_state_file,
 )
-from ivrsync.state.document import MAX_STATE_BYTES, CorruptDocument, render_state_document
+from ivrsync.state.document import CorruptDocument, encode_state_document
 from ivrsync.state.journal import Journal, Record, apply_record, header_line, record_line, replay
 from ivrsync.state.lockfile import HeldLock, LockFile
 
@@ -222,7 +220,11 @@ class StateLock:
         `entry.id`) when the entry would not read back (e.g. its digest does not match its body),
         when the lock was released, or when the journal cannot be written or synced.
         """
-        if digest_body(entry.body) != entry.digest:
+        try:
+            matches = digest_body(entry.body) == entry.digest
+        except (TypeError, ValueError, RecursionError):
+            matches = True  # not JSON at all: `_append` says why, with the same error class
+        if not matches:
             raise UnrecordedChangeError(
                 f"IVR {entry.id}: the digest to record does not match its body",
                 hint="this is a bug in the caller of record_applied",
@@ -234,14 +236,19 @@ class StateLock:
         """Record that IVR `ivr_id` leaves the state. Same guarantees as `record_applied`."""
         self._append(Record(ivr_id, None))
 
-    def _unrecorded(self, record: Record, reason: str, *, io: bool) -> UnrecordedChangeError:
-        ivr_id = record.ivr_id
+    def _unrecorded(
+        self, record: Record, reason: str, *, io: bool, maybe: bool = False
+    ) -> UnrecordedChangeError:
+        """The error naming the IVR whose record failed, and what the next apply does about it."""
+        ivr_id, status = record.ivr_id, "may not be" if maybe else "not"
         if record.entry is None:
-            message = f"IVR {ivr_id} is not recorded as forgotten in the state: {reason}"
+            message = f"IVR {ivr_id} is {status} recorded as forgotten in the state: {reason}"
             again = f"the next apply forgets IVR {ivr_id} again"
         else:
-            message = f"IVR {ivr_id} is applied but not recorded in the state: {reason}"
+            message = f"IVR {ivr_id} is applied but {status} recorded in the state: {reason}"
             again = f"the next apply sends IVR {ivr_id} again (the same body, so harmless)"
+        if maybe:
+            again = f"if the record is lost, {again}"
         cause = "fix the cause first (e.g. free disk space)" if io else "this is a bug in ivrsync"
         return UnrecordedChangeError(message, hint=f"{again}; {cause}", ivr_id=ivr_id)
 
@@ -260,7 +267,10 @@ class StateLock:
             try:
                 written = os.write(self._journal_fd, line)
                 if written != len(line):
-                    # Only on a full disk; a short line would be read back as torn.
+                    # Only on a full disk. Cut the partial line: a record appended behind it
+                    # would leave a garbled line inside the journal, refused by every later run.
+                    end = os.lseek(self._journal_fd, 0, os.SEEK_CUR)
+                    os.ftruncate(self._journal_fd, end - written)
                     raise OSError(errno.ENOSPC, "short write")
             except OSError as exc:
                 reason = (
@@ -296,11 +306,8 @@ class StateLock:
                     self._syncing = False
                     self._sync.notify_all()
                 if failure is not None:
-                    reason = (
-                        f"cannot sync the state journal {self.store.journal_path}: {failure}; "
-                        "the record may be lost"
-                    )
-                    raise self._unrecorded(record, reason, io=True) from failure
+                    reason = f"cannot sync the state journal {self.store.journal_path}: {failure}"
+                    raise self._unrecorded(record, reason, io=True, maybe=True) from failure
                 self._synced = max(self._synced, target)
 
     def _create_journal(self, record: Record) -> int:
@@ -345,7 +352,13 @@ class StateLock:
                         "to discard them (the next plan then shows those IVRs as changes again)"
                     ),
                 )
-            data = self._render(state)
+            try:
+                data = encode_state_document(state)
+            except ValueError as exc:  # writing it would leave a file no command can read
+                raise StateError(
+                    f"refusing to write the state file {path}: {exc}",
+                    hint=f"{self.store.journal_path} keeps this run's changes; please report this",
+                ) from exc
             try:
                 write_atomically(path, data)
                 self._stamp = current_stamp(path)
@@ -361,22 +374,6 @@ class StateLock:
             self._synced = self._written
             self._sync.notify_all()
             return state
-
-    def _render(self, state: State) -> bytes:
-        """The state file's bytes; StateError rather than a file no later command could read."""
-        path = self.store.path
-        hint = f"this is a bug in ivrsync; {self.store.journal_path} keeps this run's changes"
-        try:
-            data = render_state_document(state).encode("utf-8")
-        except ValueError as exc:  # also UnicodeEncodeError
-            raise StateError(f"refusing to write the state file {path}: {exc}", hint=hint) from exc
-        if len(data) > MAX_STATE_BYTES:
-            raise StateError(
-                f"refusing to write the state file {path}: it would be larger than "
-                f"{MAX_STATE_BYTES >> 20} MiB, more than ivrsync reads back",
-                hint=f"{self.store.journal_path} keeps this run's changes",
-            )
-        return data
 
     def _drop_journal(self) -> None:
         """Close and remove the journal, durably (its records are in the state file)."""
