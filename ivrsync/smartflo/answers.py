@@ -79,7 +79,8 @@ def decode_json(content: bytes) -> tuple[Any, str]:
             limit = sys.get_int_max_str_digits()
             return None, f"it has a number longer than {limit} digits"
         return None, str(exc)
-    return payload, _refusal(payload)
+    problem = _refusal(payload)
+    return (None, problem) if problem else (payload, "")
 
 
 def _refuse_constant(name: str) -> Any:
