@@ -612,3 +612,32 @@ def test_auto_may_resend_a_post_the_server_refused_for_its_credentials(make: Mak
 
     assert client.create_ivr(BODY) == "created"
     assert [r.headers["Authorization"] for r in posts(server)] == [f"Bearer {TOKEN}", TOKEN]
+
+
+# -- open_client passes the options on -----------------------------------------------------
+
+
+def test_open_client_defaults_are_safe_for_a_real_account() -> None:
+    with open_client(base_url=DEFAULT_BASE_URL, credentials=Credentials(token=TOKEN)) as client:
+        assert client.auth_scheme == "bearer"
+        assert client.request_deadline == 60.0
+        assert client.run_deadline is None
+        assert client._sender._bucket is not None
+        assert client._sender._bucket.rate == 2.0
+        # Only what the client inflates itself, within its limits.
+        assert client._http.headers["Accept-Encoding"] == "gzip, deflate"
+
+
+def test_open_client_passes_every_option_on() -> None:
+    with open_client(
+        base_url=DEFAULT_BASE_URL,
+        credentials=Credentials(token=TOKEN),
+        auth_scheme="auto",
+        rate_limit=None,
+        request_deadline=5.0,
+        run_deadline=90.0,
+    ) as client:
+        assert client.auth_scheme == "auto"
+        assert client.auth_scheme_used is None
+        assert client._sender._bucket is None
+        assert (client.request_deadline, client.run_deadline) == (5.0, 90.0)

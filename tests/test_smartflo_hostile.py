@@ -202,7 +202,7 @@ def test_the_run_deadline_can_be_set_on_a_live_client() -> None:
 
 
 @pytest.mark.parametrize("option", ["request_deadline", "run_deadline"], ids=str)
-@pytest.mark.parametrize("value", [0, -1.0], ids=str)
+@pytest.mark.parametrize("value", [0, -1.0, float("nan")], ids=str)
 def test_deadlines_must_be_positive(option: str, value: float) -> None:
     with pytest.raises(UsageError, match=f"{option} must be a positive number of seconds"):
         open_client(
@@ -210,6 +210,11 @@ def test_deadlines_must_be_positive(option: str, value: float) -> None:
             credentials=Credentials(token=TOKEN),
             **{option: value},  # type: ignore[arg-type]
         )
+    with (
+        open_client(base_url=DEFAULT_BASE_URL, credentials=Credentials(token=TOKEN)) as client,
+        pytest.raises(UsageError, match=f"{option} must be a positive number of seconds"),
+    ):
+        setattr(client, option, value)
 
 
 # -- huge answers --------------------------------------------------------------------------

@@ -86,9 +86,8 @@ class SmartfloClient:
     ) -> None:
         if auth_scheme not in AUTH_SCHEMES:
             raise UsageError(f"unknown auth scheme {auth_scheme!r}", hint="use bearer, raw or auto")
-        for name, value in (("request_deadline", request_deadline), ("run_deadline", run_deadline)):
-            if value is not None and not value > 0:
-                raise UsageError(f"{name} must be a positive number of seconds, not {value}")
+        _check_seconds("request_deadline", request_deadline)
+        _check_seconds("run_deadline", run_deadline)
         # No check of `credentials` here: they passed it when they were made (`Credentials`).
         self._http = http
         self._redact = Redactor(credentials.secrets)
@@ -121,7 +120,7 @@ class SmartfloClient:
 
     @request_deadline.setter
     def request_deadline(self, seconds: float | None) -> None:
-        self._sender.request_deadline = seconds
+        self._sender.request_deadline = _check_seconds("request_deadline", seconds)
 
     @property
     def run_deadline(self) -> float | None:
@@ -129,7 +128,7 @@ class SmartfloClient:
 
     @run_deadline.setter
     def run_deadline(self, seconds: float | None) -> None:
-        self._sender.run_deadline = seconds
+        self._sender.run_deadline = _check_seconds("run_deadline", seconds)
 
     def __repr__(self) -> str:
         return f"SmartfloClient(base_url={str(self._http.base_url)!r})"
@@ -330,6 +329,12 @@ class SmartfloClient:
         detail = str(exc).strip()
         name = type(exc).__name__
         return quote(f"{name}: {detail}" if detail else name, self._redact)
+
+
+def _check_seconds(name: str, value: float | None) -> float | None:
+    if value is not None and not value > 0:  # NaN too
+        raise UsageError(f"{name} must be a positive number of seconds, not {value}")
+    return value
 
 
 def _timeout_phase(exc: httpx.TimeoutException) -> str:
