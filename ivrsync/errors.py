@@ -114,3 +114,18 @@ class RejectedError(ApiError):
 
 class MassChangeError(IvrsyncError):
     """The plan changes too many managed IVRs at once; `--allow-mass-change` overrides."""
+
+
+class AmbiguousCreateError(ApiError):
+    """A `POST /v1/ivr` may or may not have created the IVR (timeout, dropped connection, 5xx).
+
+    A POST is not idempotent, so it is never repeated: read the live IVRs to see whether the
+    IVR exists before creating it again.
+    """
+
+
+class RunDeadlineError(TransportError):
+    """The whole run took longer than its deadline; the client sends nothing more."""
+
+    retryable = False
+    fatal = True

@@ -91,7 +91,9 @@ class Api:
         if isinstance(step, Exception):
             raise step
         if isinstance(step, httpx.Response):
-            return step
+            # A fresh response each time, as a server sends: the client streams every answer,
+            # and a streamed response can be read only once.
+            return httpx.Response(step.status_code, headers=step.headers, content=step.content)
         return step(request)
 
     def logins(self) -> list[httpx.Request]:
@@ -121,6 +123,7 @@ def make_client() -> Iterator[MakeClient]:
         login: httpx.Response | Exception | Handler | None = None,
         attempts: int = 5,
         max_delay: float = 30.0,
+        **options: Any,
     ) -> Harness:
         api = Api(steps=list(steps) or [ok()])
         if login is not None:
@@ -134,6 +137,8 @@ def make_client() -> Iterator[MakeClient]:
             sleep=sleeps.append,
             rng=CeilingJitter(),
             clock=lambda: NOW,
+            # Pacing has tests of its own; here every sleep recorded is a retry's.
+            **({"rate_limit": None} | options),
         )
         clients.append(client)
         return Harness(api, client, sleeps)

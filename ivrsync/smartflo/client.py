@@ -1,82 +1,56 @@
-"""The Smartflo API client: credentials, login, retries and error mapping.
+"""The Smartflo API client: the IVR calls, and the one place that speaks HTTP.
 
 This is the only module that imports httpx. Everything httpx raises is translated here into an
 `ivrsync.errors.ApiError` subclass whose message names the IVR (or the request) and what happened,
 with a hint saying what to do. The API facts it relies on are in the shared `smartflo-api.md`.
 
+The rest is pure and lives beside it: `sending` (rate limit, deadlines, retries, when a POST may
+be repeated), `auth` (the login, the auth scheme), `reading` (body size and time limits),
+`answers` (the JSON boundary, descriptions), `refusals` (the one status map) and `redact`.
+
 Secrets (the API token, the password, and a token obtained by logging in) never appear in an
 exception message, a hint, a repr or a log record: every text that came from the server or from
-httpx is passed through `SmartfloClient._redact` before it is surfaced.
+httpx passes through the client's `Redactor` before it is surfaced.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import random
-import threading
 import time
-import urllib.parse
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
 import httpx
 
 from ivrsync import __version__
-from ivrsync.errors import (
-    ApiError,
-    AuthenticationError,
-    CredentialsError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitedError,
-    RejectedError,
-    ServerError,
-    TransportError,
-)
+from ivrsync.errors import ApiError, UsageError
 from ivrsync.model import Body
-from ivrsync.smartflo.credentials import (
-    EMAIL_VARIABLE,
-    NEW_TOKEN_HINT,
-    PASSWORD_VARIABLE,
-    TOKEN_VARIABLE,
-    Credentials,
-    check_base_url,
-    check_token,
-    normalise_token,
+from ivrsync.smartflo.answers import Answer, describe, quote, server_message, server_text
+from ivrsync.smartflo.auth import AUTH_SCHEMES, Authenticator, AuthScheme
+from ivrsync.smartflo.credentials import Credentials, check_base_url
+from ivrsync.smartflo.ratelimit import DEFAULT_RATE_LIMIT
+from ivrsync.smartflo.reading import (
+    MAX_LIST_BYTES,
+    AnswerTooLarge,
+    Deadline,
+    DeadlinePassed,
+    UndecodableBody,
+    read_body,
 )
-from ivrsync.smartflo.retry import DEFAULT_RETRY, Jitter, RetryPolicy, parse_retry_after
+from ivrsync.smartflo.redact import Redactor
+from ivrsync.smartflo.refusals import Context, Scheme, not_acknowledged, refusal
+from ivrsync.smartflo.retry import DEFAULT_RETRY, Jitter, RetryPolicy
+from ivrsync.smartflo.sending import Request, Sender, Unanswered, ambiguous
 
-LOGIN_PATH = "/v1/auth/login"
+__all__ = ["DEFAULT_REQUEST_DEADLINE", "AuthScheme", "SmartfloClient", "open_client"]
+
 LIST_PATH = "/v1/ivrs"
+CREATE_PATH = "/v1/ivr"
 
-#: Statuses worth repeating the same request for. Other 5xx (501 Not Implemented, 505...) will
-#: not get better by asking again.
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-#: How much of a server message or non-JSON body to quote in an error.
-_QUOTE_LIMIT = 300
-
-_REDACTED = "[redacted]"
-
-
-logger = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------------------------
-# The client
-
-
-@dataclass(frozen=True)
-class _Attempt:
-    """Why one attempt failed in a retryable way."""
-
-    reason: str
-    kind: type[ApiError]
-    status: int | None = None
-    retry_after: float | None = None
+#: The longest one request (connecting, sending, waiting, reading) may take, in seconds. The
+#: read timeout alone bounds each read, so a server dripping a byte at a time never trips it.
+DEFAULT_REQUEST_DEADLINE = 60.0
 
 
 class SmartfloClient:
@@ -85,6 +59,14 @@ class SmartfloClient:
     With email/password credentials it logs in lazily, at most once per client: a failed login
     is remembered and raised again to every later caller, never retried (repeated logins lock the
     account). The client takes ownership of `http` and closes it in `close()`.
+
+    `auth_scheme`: "bearer" sends `Authorization: Bearer <token>`, "raw" the bare token, "auto"
+    tries Bearer and, on an auth refusal, the bare token once; `auth_scheme_used` then says which
+    one the server accepted (None until a request was not refused for its credentials).
+    `rate_limit`: requests per second shared by every request (login, reads, writes, retries);
+    None for no limit. `request_deadline`: seconds one request may take in all. `run_deadline`:
+    seconds from the first request after which nothing more is sent. None: unbounded. Both
+    deadlines are attributes that may be changed on a live client.
     """
 
     def __init__(
@@ -96,20 +78,57 @@ class SmartfloClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: Jitter | None = None,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        auth_scheme: AuthScheme = "bearer",
+        rate_limit: float | None = DEFAULT_RATE_LIMIT,
+        request_deadline: float | None = DEFAULT_REQUEST_DEADLINE,
+        run_deadline: float | None = None,
     ) -> None:
+        if auth_scheme not in AUTH_SCHEMES:
+            raise UsageError(f"unknown auth scheme {auth_scheme!r}", hint="use bearer, raw or auto")
+        _check_seconds("request_deadline", request_deadline)
+        _check_seconds("run_deadline", run_deadline)
         # No check of `credentials` here: they passed it when they were made (`Credentials`).
         self._http = http
-        self._credentials = credentials
-        self._retry = retry
-        self._sleep = sleep
-        self._rng: Jitter = rng if rng is not None else random.Random()  # noqa: S311
-        self._clock = clock
-        self._login_lock = threading.Lock()
-        self._authorization: str | None = (
-            f"Bearer {credentials.token}" if credentials.token else None
+        self._redact = Redactor(credentials.secrets)
+        self._sender = Sender(
+            self._exchange,
+            self._redact,
+            retry=retry,
+            sleep=sleep,
+            rng=rng if rng is not None else random.Random(),  # noqa: S311
+            clock=clock,
+            monotonic=monotonic,
+            rate_limit=rate_limit,
+            request_deadline=request_deadline,
+            run_deadline=run_deadline,
         )
-        self._login_error: ApiError | None = None
-        self._secrets: tuple[str, ...] = credentials.secrets
+        self._auth = Authenticator(credentials, self._sender, self._redact, scheme=auth_scheme)
+
+    @property
+    def auth_scheme(self) -> AuthScheme:
+        return self._auth.auth_scheme
+
+    @property
+    def auth_scheme_used(self) -> Scheme | None:
+        """The scheme the server accepted the token with; None until a request showed it."""
+        return self._auth.auth_scheme_used
+
+    @property
+    def request_deadline(self) -> float | None:
+        return self._sender.request_deadline
+
+    @request_deadline.setter
+    def request_deadline(self, seconds: float | None) -> None:
+        self._sender.request_deadline = _check_seconds("request_deadline", seconds)
+
+    @property
+    def run_deadline(self) -> float | None:
+        return self._sender.run_deadline
+
+    @run_deadline.setter
+    def run_deadline(self, seconds: float | None) -> None:
+        self._sender.run_deadline = _check_seconds("run_deadline", seconds)
 
     def __repr__(self) -> str:
         return f"SmartfloClient(base_url={str(self._http.base_url)!r})"
@@ -135,28 +154,29 @@ class SmartfloClient:
         """Replace IVR `ivr_id` with `body` (`PUT /v1/ivr/{id}`); return the server's message.
 
         Retries 429, 500, 502, 503, 504, timeouts and dropped connections (a PUT is a full
-        replacement, so repeating it is safe). Raises AuthenticationError (401 or failed login),
-        PermissionDeniedError (403), NotFoundError (404), RejectedError (other 4xx, or any
-        answer saying `"success": false`), and RateLimitedError / ServerError / TransportError
-        when the retries run out.
+        replacement, so repeating it is safe). Raises AuthenticationError (401, a known auth
+        refusal, or a failed login), PermissionDeniedError (403), NotFoundError (404),
+        RejectedError (other 4xx, or any answer saying `"success": false`), ApiError for an
+        answer that is not JSON or too large, RateLimitedError / ServerError / TransportError
+        when the retries run out, and RunDeadlineError past the run's deadline.
         """
         what = f"IVR {ivr_id}"
-        response = self._send(what, "PUT", f"/v1/ivr/{int(ivr_id)}", body=dict(body))
-        payload = self._check(
-            what, response, not_found=f"IVR {ivr_id} does not exist in this account"
-        )
-        if payload is None and response.content.strip():
-            # Smartflo acknowledges in JSON. A 2xx web page (a proxy, a portal, a wrong base URL)
-            # proves nothing was applied, and recording it would make the state lie.
-            raise ApiError(
-                f"{what}: the answer is not Smartflo's JSON acknowledgement (HTTP "
-                f"{response.status_code}: {self._describe(response)}), so it was not recorded "
-                "as applied",
-                hint="check the base URL (SMARTFLO_BASE_URL): another server answered",
-                status=response.status_code,
-            )
-        message = _server_message(payload)
-        return self._redact(message) if message else f"HTTP {response.status_code}"
+        request = Request(what, "PUT", f"/v1/ivr/{int(ivr_id)}", dict(body))
+        answer = self._call(request, not_found=f"IVR {ivr_id} does not exist in this account")
+        return self._acknowledged(request, answer)
+
+    def create_ivr(self, body: Body) -> str:
+        """Create an IVR from `body` (`POST /v1/ivr`, the PUT's body); return the server's message.
+
+        The answer carries no id: list the IVRs to find it. A POST is not idempotent, so it is
+        never repeated once it may have reached the server: a timeout, a dropped connection, a
+        5xx or an unreadable 2xx raises AmbiguousCreateError (list the IVRs, then decide). Only
+        a 429 and a connection that was never made are retried. Otherwise raises like `put_ivr`.
+        """
+        what = f"creating IVR {body.get('name')!r} (POST {CREATE_PATH})"
+        request = Request(what, "POST", CREATE_PATH, dict(body), create=True)
+        not_found = f"the endpoint POST {CREATE_PATH} was not found at this base URL"
+        return self._acknowledged(request, self._call(request, not_found=not_found))
 
     def list_ivrs(self) -> list[dict[str, Any]]:
         """Every IVR in the account, in the raw read shape of `GET /v1/ivrs`.
@@ -164,288 +184,157 @@ class SmartfloClient:
         Retries like `put_ivr`. Raises ApiError when the answer is not `{"ivrs": [{...}, ...]}`.
         """
         what = "listing IVRs (GET /v1/ivrs)"
-        response = self._send(what, "GET", LIST_PATH)
-        payload = self._check(
-            what, response, not_found="the endpoint GET /v1/ivrs was not found at this base URL"
+        request = Request(what, "GET", LIST_PATH, limit=MAX_LIST_BYTES)
+        answer = self._call(
+            request, not_found="the endpoint GET /v1/ivrs was not found at this base URL"
         )
+        payload = answer.payload
         ivrs = payload.get("ivrs") if isinstance(payload, dict) else None
         if not isinstance(ivrs, list) or not all(isinstance(item, dict) for item in ivrs):
             raise ApiError(
                 f"{what}: expected a JSON object with an `ivrs` list of objects, got "
-                f"{self._describe(response)}",
+                f"{describe(answer, self._redact)}",
                 hint="check the base URL; this does not look like the Smartflo API",
-                status=response.status_code,
+                status=answer.status,
             )
         return [dict(item) for item in ivrs]
 
-    # -- authentication --------------------------------------------------------------------
+    # -- judging answers -------------------------------------------------------------------
 
-    def _authorization_header(self) -> str:
-        """The Authorization header value, logging in first if needed (once per client)."""
-        # Fast path without the lock: once set, the header never changes (a str read is atomic).
-        authorization = self._authorization
-        if authorization is not None:
-            return authorization
-        with self._login_lock:
-            if self._authorization is not None:
-                return self._authorization
-            if self._login_error is None:
-                try:
-                    token = self._login()
-                except ApiError as exc:
-                    self._login_error = exc
-                else:
-                    self._authorization = f"Bearer {token}"
-                    return self._authorization
-            error = self._login_error
-        # A fresh copy per caller: one exception object raised in several threads would share
-        # (and grow) one traceback.
-        failure = type(error)(error.message, hint=error.hint, status=error.status)
-        # The login is never repeated, so no later request of this client can succeed: whatever
-        # made it fail (a 429, a 5xx, the network), it stops an apply like a 401 does.
-        failure.fatal = True
-        raise failure from error
+    def _call(self, request: Request, *, not_found: str) -> Answer:
+        """The successful answer to `request`; raises the mapped ApiError otherwise."""
+        answer, scheme, both = self._auth.send(request)
+        if answer.ok:
+            return answer
+        if request.create and answer.status >= 500:
+            said = f"HTTP {answer.status}: {server_text(answer, self._redact)}"
+            raise ambiguous(request.what, said, answer.status)
+        context = Context(
+            request.what,
+            not_found=not_found,
+            portal_token=self._auth.portal_token,
+            scheme=scheme,
+            both_schemes=both,
+        )
+        raise refusal(answer, context, self._redact)
 
-    def _login(self) -> str:
-        """POST /v1/auth/login once; return the access token. Raises ApiError subclasses."""
-        what = "logging in to Smartflo (POST /v1/auth/login)"
-        credentials = {"email": self._credentials.email, "password": self._credentials.password}
-        # Only a connection that was never made is retried: the login provably did not reach
-        # the server, so it cannot count toward the account's lockout.
-        for attempt in range(1, self._retry.attempts + 1):
-            try:
-                response = self._http.post(LOGIN_PATH, json=credentials)
-                break
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                if attempt == self._retry.attempts:
-                    raise TransportError(
-                        f"{what}: could not connect after {attempt} attempts: "
-                        f"{self._describe_exception(exc)}",
-                        hint=_TRANSPORT_HINT,
-                    ) from exc
-                self._pause(what, self._retry.backoff(attempt, self._rng), "connection failed")
-            except httpx.HTTPError as exc:
-                raise TransportError(
-                    f"{what}: {self._describe_exception(exc)}; the login is not retried, "
-                    "because repeated logins lock the account",
-                    hint=_TRANSPORT_HINT,
-                ) from exc
-        status = response.status_code
-        payload = _json_or_none(response)
-        server = self._server_text(payload, response)
-        if status == 429:
-            raise RateLimitedError(
-                f"{what}: too many requests (HTTP 429: {server}); the login is not retried, "
-                "because repeated logins lock the account",
-                hint=f"wait a few minutes before trying again, or use {TOKEN_VARIABLE}",
-                status=status,
-            )
-        if status >= 500:
-            raise ServerError(
-                f"{what}: the server failed (HTTP {status}: {server})",
-                hint="try again later",
-                status=status,
-            )
-        if status == 403:
-            raise PermissionDeniedError(
-                f"{what}: API access is not enabled for this account (HTTP 403: {server})",
-                hint="ask Tata to enable API access for the account",
-                status=status,
-            )
-        if not 200 <= status < 300 or _says_failure(payload):
-            raise AuthenticationError(
-                f"{what}: the login was refused (HTTP {status}: {server})",
-                hint=(
-                    f"check {EMAIL_VARIABLE} and {PASSWORD_VARIABLE} (the panel password expires "
-                    f"every 90 days), or use {TOKEN_VARIABLE}; do not retry repeatedly: failed "
-                    "logins lock the account"
-                ),
-                status=status,
-            )
-        token = payload.get("access_token") if isinstance(payload, dict) else None
-        if not isinstance(token, str) or not token.strip():
-            raise AuthenticationError(
-                f"{what}: the answer has no access_token (HTTP {status}: "
-                f"{self._describe(response)})",
-                hint=f"use {TOKEN_VARIABLE} instead",
-                status=status,
-            )
-        token = normalise_token(token)
-        # The new token is a secret before anything else can be said about it.
-        self._secrets = (*self._secrets, token)
+    def _acknowledged(self, request: Request, answer: Answer) -> str:
+        """The server's message from a successful write's answer."""
+        if answer.payload is None and answer.content.strip():
+            # Smartflo acknowledges in JSON. A 2xx web page (a proxy, a portal, a wrong base URL)
+            # proves nothing was applied, and recording it would make the state lie.
+            error = not_acknowledged(answer, request.what, self._redact)
+            if request.create:  # ...but a proxy may have passed the POST on all the same
+                reason = error.message.removeprefix(f"{request.what}: ")
+                raise ambiguous(request.what, reason, answer.status)
+            raise error
+        message = server_message(answer.payload)
+        return self._redact(message) if message else f"HTTP {answer.status}"
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    def _exchange(self, request: Request, deadline: Deadline) -> Answer:
+        """One request, streamed within `deadline` and `request.limit`.
+
+        Raises Unanswered (`sent` when it may have reached the server) or DeadlinePassed.
+        """
+        status: int | None = None
+        encoding = ""
         try:
-            check_token(token)
-        except CredentialsError:
-            raise AuthenticationError(
-                f"{what}: the access_token in the answer cannot be sent in a header",
-                hint=f"use {TOKEN_VARIABLE} instead",
+            with self._http.stream(
+                request.method,
+                request.path,
+                json=request.body,
+                headers=dict(request.headers),
+                timeout=self._timeout(deadline.remaining()),
+            ) as response:
+                status = response.status_code
+                if response.is_stream_consumed:
+                    # An in-memory answer (a test's transport), read and decoded already.
+                    chunks: Iterable[bytes] = [response.content]
+                else:
+                    encoding = response.headers.get("Content-Encoding", "")
+                    chunks = response.iter_raw()
+                content = read_body(
+                    chunks,
+                    content_encoding=encoding,
+                    limit=request.limit,
+                    deadline=deadline,
+                )
+                return Answer(
+                    status,
+                    content,
+                    content_type=response.headers.get("Content-Type", ""),
+                    location=response.headers.get("Location", ""),
+                    retry_after=response.headers.get("Retry-After"),
+                )
+        except AnswerTooLarge as exc:
+            raise Unanswered(
+                f"the answer (HTTP {status}) is {exc} once decoded; reading stopped there",
+                sent=True,
+                retryable=False,
+                kind=ApiError,
+                status=status,
+                hint="check the base URL (SMARTFLO_BASE_URL): Smartflo's answers are small",
+            ) from None
+        except UndecodableBody as exc:
+            raise Unanswered(
+                f"the answer (HTTP {status}) does not decode as {encoding}: {exc}",
+                sent=True,
+                retryable=False,
                 status=status,
             ) from None
-        return token
+        except httpx.TimeoutException as exc:
+            sent = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+            remaining = deadline.remaining()
+            # A timeout capped to the deadline may fire a hair before the clock says it passed.
+            if remaining is not None and remaining < 0.05:
+                raise DeadlinePassed(sent=sent) from exc
+            raise self._unanswered(exc, f"timed out ({_timeout_phase(exc)})", sent, True) from exc
+        except httpx.ConnectError as exc:
+            raise self._unanswered(exc, "", sent=False, retryable=True) from exc
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise self._unanswered(exc, "", sent=True, retryable=True) from exc
+        except httpx.HTTPError as exc:
+            # Proxy errors, bad URLs, local protocol errors: repeating will not help.
+            detail = self._describe_exception(exc)
+            raise self._unanswered(
+                exc, f"the request could not be sent: {detail}", sent=False, retryable=False
+            ) from exc
 
-    # -- sending and retrying --------------------------------------------------------------
+    def _unanswered(
+        self, exc: httpx.HTTPError, reason: str, sent: bool, retryable: bool
+    ) -> Unanswered:
+        detail = self._describe_exception(exc)
+        return Unanswered(reason or detail, sent=sent, retryable=retryable, detail=detail)
 
-    def _send(self, what: str, method: str, path: str, *, body: Any = None) -> httpx.Response:
-        """Send one request, retrying retryable failures; return the final non-retryable answer.
+    def _timeout(self, remaining: float | None) -> httpx.Timeout:
+        """The client's timeouts, none longer than what is left of the deadline."""
+        base = self._http.timeout
+        if remaining is None:
+            return base
+        left = max(remaining, 0.001)
 
-        The answer may still be an error (4xx, `success: false`): `_check` judges it.
-        """
-        attempts = self._retry.attempts
-        for attempt in range(1, attempts + 1):
-            authorization = self._authorization_header()
-            try:
-                response = self._http.request(
-                    method, path, json=body, headers={"Authorization": authorization}
-                )
-            except httpx.TimeoutException as exc:
-                failure = _Attempt(f"timed out ({_timeout_phase(exc)})", TransportError)
-                cause: Exception | None = exc
-            except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                failure = _Attempt(self._describe_exception(exc), TransportError)
-                cause = exc
-            except httpx.HTTPError as exc:
-                # Proxy errors, bad URLs, local protocol errors: repeating will not help.
-                raise TransportError(
-                    f"{what}: the request could not be sent: {self._describe_exception(exc)}",
-                    hint=_TRANSPORT_HINT,
-                ) from exc
-            else:
-                status = response.status_code
-                if status not in RETRYABLE_STATUSES:
-                    return response
-                failure = _Attempt(
-                    f"HTTP {status}: {self._server_text(_json_or_none(response), response)}",
-                    RateLimitedError if status == 429 else ServerError,
-                    status=status,
-                    retry_after=parse_retry_after(
-                        response.headers.get("Retry-After"), now=self._clock()
-                    ),
-                )
-                cause = None
-            if attempt == attempts:
-                raise self._exhausted(what, attempts, failure) from cause
-            if failure.retry_after is not None:
-                delay = min(failure.retry_after, self._retry.max_delay)
-            else:
-                delay = self._retry.backoff(attempt, self._rng)
-            self._pause(what, delay, failure.reason)
-        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+        def cap(value: float | None) -> float:
+            return left if value is None else min(value, left)
 
-    def _pause(self, what: str, delay: float, reason: str) -> None:
-        logger.info("%s: %s; retrying in %.2fs", what, reason, delay)
-        self._sleep(delay)
-
-    def _exhausted(self, what: str, attempts: int, failure: _Attempt) -> ApiError:
-        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
-        message = f"{what}: gave up after {tries}; last: {failure.reason}"
-        if failure.kind is RateLimitedError:
-            hint = "Smartflo's burst limit is small: use lower parallelism, or try again later"
-        elif failure.kind is ServerError:
-            hint = "Smartflo is failing; try again later (repeating a PUT is safe)"
-        else:
-            hint = _TRANSPORT_HINT
-        return failure.kind(message, hint=hint, status=failure.status)
-
-    def _check(self, what: str, response: httpx.Response, *, not_found: str) -> Any:
-        """The JSON payload of a successful answer (None when not JSON); raise on failure.
-
-        Success is a 2xx status whose body does not say `"success": false`.
-        """
-        status = response.status_code
-        payload = _json_or_none(response)
-        if 200 <= status < 300 and not _says_failure(payload):
-            return payload
-        server = self._server_text(payload, response)
-        detail = f"(HTTP {status}: {server})"
-        if status == 401:
-            if self._credentials.token:
-                hint = NEW_TOKEN_HINT
-            else:
-                hint = (
-                    "the login token may have expired during a long run; run again, or "
-                    f"use a portal API token: {NEW_TOKEN_HINT}"
-                )
-            raise AuthenticationError(
-                f"{what}: the token was rejected {detail}: it may be expired, revoked or deleted",
-                hint=hint,
-                status=status,
-            )
-        if status == 403:
-            raise PermissionDeniedError(
-                f"{what}: API access is not enabled for this account {detail}",
-                hint="ask Tata to enable it",
-                status=status,
-            )
-        if status == 404:
-            raise NotFoundError(
-                f"{what}: {not_found} {detail}",
-                hint="check the id against the Smartflo portal or `ivrsync import`",
-                status=status,
-            )
-        if 200 <= status < 300 or 400 <= status < 500:
-            raise RejectedError(
-                f"{what}: the server refused it {detail}",
-                hint="fix what the server's message names, then run again",
-                status=status,
-            )
-        if 300 <= status < 400:
-            location = self._redact(response.headers.get("Location", ""))
-            raise ApiError(
-                f"{what}: unexpected redirect (HTTP {status}"
-                + (f" to {location}" if location else "")
-                + ")",
-                hint="check the base URL (SMARTFLO_BASE_URL)",
-                status=status,
-            )
-        # 5xx outside RETRYABLE_STATUSES (501, 505...), or a status httpx let through.
-        raise ServerError(
-            f"{what}: the server failed {detail}",
-            hint="try again later",
-            status=status,
+        return httpx.Timeout(
+            connect=cap(base.connect),
+            read=cap(base.read),
+            write=cap(base.write),
+            pool=cap(base.pool),
         )
-
-    # -- describing without leaking --------------------------------------------------------
-
-    def _redact(self, text: str) -> str:
-        """`text` with every secret (and its JSON/URL-escaped forms) replaced by [redacted]."""
-        for secret in self._secrets:
-            for form in {secret, json.dumps(secret)[1:-1], urllib.parse.quote(secret, safe="")}:
-                if form:
-                    text = text.replace(form, _REDACTED)
-        return text
-
-    def _server_text(self, payload: Any, response: httpx.Response) -> str:
-        """What the server said: its `message` when it has one, else a short description."""
-        message = _server_message(payload)
-        if message:
-            return _shorten(self._redact(message))
-        return self._describe(response)
-
-    def _describe(self, response: httpx.Response) -> str:
-        """A brief, redacted description of a body that carries no usable message."""
-        content = response.content
-        if not content.strip():
-            return "empty body"
-        payload = _json_or_none(response)
-        if payload is not None:
-            return "JSON " + _shorten(self._redact(json.dumps(payload, ensure_ascii=False)))
-        kind = response.headers.get("Content-Type", "unknown type").split(";")[0].strip()
-        described = f"non-JSON body ({kind}, {len(content)} bytes)"
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            return described  # binary: quoting it would only garble the message
-        return f"{described}: {_shorten(self._redact(text))!r}"
 
     def _describe_exception(self, exc: httpx.HTTPError) -> str:
         detail = str(exc).strip()
         name = type(exc).__name__
-        return _shorten(self._redact(f"{name}: {detail}" if detail else name))
+        return quote(f"{name}: {detail}" if detail else name, self._redact)
 
 
-_TRANSPORT_HINT = (
-    "check the network and the base URL (SMARTFLO_BASE_URL); repeating the run is safe"
-)
+def _check_seconds(name: str, value: float | None) -> float | None:
+    if value is not None and not value > 0:  # NaN too
+        raise UsageError(f"{name} must be a positive number of seconds, not {value}")
+    return value
 
 
 def _timeout_phase(exc: httpx.TimeoutException) -> str:
@@ -457,44 +346,6 @@ def _timeout_phase(exc: httpx.TimeoutException) -> str:
     }.get(type(exc), type(exc).__name__)
 
 
-def _json_or_none(response: httpx.Response) -> Any:
-    """The decoded JSON body, or None when the body is empty or not JSON."""
-    if not response.content.strip():
-        return None
-    try:
-        return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def _says_failure(payload: Any) -> bool:
-    if not isinstance(payload, dict):
-        return False
-    success = payload.get("success")
-    return success is False or (isinstance(success, str) and success.strip().lower() == "false")
-
-
-def _server_message(payload: Any) -> str:
-    """The server's `message` (and `errors`, when present) as one line, or ""."""
-    if not isinstance(payload, dict):
-        return ""
-    parts = []
-    message = payload.get("message")
-    if isinstance(message, str) and message.strip():
-        parts.append(message.strip())
-    elif message not in (None, ""):
-        parts.append(json.dumps(message, ensure_ascii=False))
-    errors = payload.get("errors")
-    if errors:
-        parts.append(json.dumps(errors, ensure_ascii=False))
-    return " ".join(parts)
-
-
-def _shorten(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _QUOTE_LIMIT else text[: _QUOTE_LIMIT - 3] + "..."
-
-
 def open_client(
     *,
     base_url: str,
@@ -502,11 +353,15 @@ def open_client(
     timeout: float = 10.0,
     retry: RetryPolicy = DEFAULT_RETRY,
     max_connections: int = 8,
+    auth_scheme: AuthScheme = "bearer",
+    rate_limit: float | None = DEFAULT_RATE_LIMIT,
+    request_deadline: float | None = DEFAULT_REQUEST_DEADLINE,
+    run_deadline: float | None = None,
 ) -> SmartfloClient:
-    """A client for `base_url` with a timeout on every request and a bounded connection pool.
+    """A client for `base_url` with a timeout on every read and a bounded connection pool.
 
-    Raises UsageError for a refused base URL before any connection is made (the credentials
-    were checked when they were made).
+    Raises UsageError for a refused base URL or option, before any connection is made (the
+    credentials were checked when they were made). The options are `SmartfloClient`'s.
     """
     url = check_base_url(base_url)
     http = httpx.Client(
@@ -515,7 +370,23 @@ def open_client(
         limits=httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         ),
-        headers={"User-Agent": f"ivrsync/{__version__}", "Accept": "application/json"},
+        headers={
+            "User-Agent": f"ivrsync/{__version__}",
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",  # what `reading` inflates within its limits
+        },
         follow_redirects=False,
     )
-    return SmartfloClient(http, credentials, retry=retry)
+    try:
+        return SmartfloClient(
+            http,
+            credentials,
+            retry=retry,
+            auth_scheme=auth_scheme,
+            rate_limit=rate_limit,
+            request_deadline=request_deadline,
+            run_deadline=run_deadline,
+        )
+    except BaseException:
+        http.close()
+        raise
