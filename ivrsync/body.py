@@ -10,16 +10,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final, Literal
 
 from ivrsync.model import BODY_FIELDS, DTMF_KEYS, SCALAR_FIELDS, Body
 
-#: The separator between a reference's type and id on the wire (`extension|0504...`). The IVR
-#: reference pages use one pipe; other Smartflo pages use two. Unconfirmed, so it lives here only.
-WIRE_SEPARATOR = "|"
+#: The separator between a reference's type and id (`extension|0504...`) in YAML files, bodies,
+#: digests, the state and plan files: one canonical form, whatever the API takes. The IVR pages
+#: use one pipe, other Smartflo pages two; which one the IVR PUT takes is the `separator`
+#: setting, applied only on the way out (`wire_body`), so changing the setting changes no
+#: digest and no plan.
+REFERENCE_SEPARATOR: Final = "|"
 
-#: The separator in YAML files (the form the IVR reference pages show).
-YAML_SEPARATOR = "|"
+#: The separators the API may take (`[smartflo] separator`).
+Separator = Literal["|", "||"]
 
 _KEY_RANK = {key: rank for rank, key in enumerate(DTMF_KEYS)}
 
@@ -34,23 +37,7 @@ def dtmf_rank(key: str) -> int:
     return _KEY_RANK.get(key, len(_KEY_RANK))
 
 
-def to_wire_reference(reference: str) -> str:
-    """A YAML reference (`type|id`) in the form the API takes."""
-    if YAML_SEPARATOR == WIRE_SEPARATOR:
-        return reference
-    kind, _, ident = reference.partition(YAML_SEPARATOR)
-    return f"{kind}{WIRE_SEPARATOR}{ident}"
-
-
-def from_wire_reference(reference: str) -> str:
-    """A wire reference in the form YAML files use."""
-    if YAML_SEPARATOR == WIRE_SEPARATOR:
-        return reference
-    kind, _, ident = reference.partition(WIRE_SEPARATOR)
-    return f"{kind}{YAML_SEPARATOR}{ident}"
-
-
-_REFERENCE_FIELDS = frozenset(
+REFERENCE_FIELDS = frozenset(
     {
         "recording",
         "invalid_recording",
@@ -71,13 +58,13 @@ def body_from_document(document: Mapping[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for name in SCALAR_FIELDS:
         value = document[name]
-        body[name] = to_wire_reference(value) if name in _REFERENCE_FIELDS else value
+        body[name] = value
     menu = sorted(
         ((dtmf_key(entry["option"]), entry["destination"]) for entry in document["menu"]),
         key=lambda pair: dtmf_rank(pair[0]),
     )
     body["option"] = [key for key, _ in menu]
-    body["destination"] = [to_wire_reference(dest) for _, dest in menu]
+    body["destination"] = [dest for _, dest in menu]
     return body
 
 
@@ -91,9 +78,9 @@ def document_from_body(ivr_id: int, body: Body) -> dict[str, Any]:
     document: dict[str, Any] = {"id": ivr_id}
     for name in SCALAR_FIELDS:
         value = body[name]
-        document[name] = from_wire_reference(value) if name in _REFERENCE_FIELDS else value
+        document[name] = value
     document["menu"] = [
-        {"option": option, "destination": from_wire_reference(destination)}
+        {"option": option, "destination": destination}
         for option, destination in zip(body["option"], body["destination"], strict=True)
     ]
     return document
@@ -120,3 +107,24 @@ def in_body_order(body: Mapping[str, Any]) -> dict[str, Any]:
     ordered = {name: body[name] for name in BODY_FIELDS if name in body}
     ordered.update((name, value) for name, value in body.items() if name not in ordered)
     return ordered
+
+
+def wire_reference(reference: str, separator: Separator) -> str:
+    """A canonical reference (`type|id`) with the API's separator."""
+    if separator == REFERENCE_SEPARATOR:
+        return reference
+    kind, _, ident = reference.partition(REFERENCE_SEPARATOR)
+    return f"{kind}{separator}{ident}"
+
+
+def wire_body(body: Body, separator: Separator) -> dict[str, Any]:
+    """The body as the API takes it: every reference with `separator`. Only the client calls
+    this, on the way out; everything else (digests, state, plans) keeps the canonical body."""
+    sent = dict(body)
+    if separator == REFERENCE_SEPARATOR:
+        return sent
+    for name in REFERENCE_FIELDS:
+        if isinstance(sent.get(name), str):
+            sent[name] = wire_reference(sent[name], separator)
+    sent["destination"] = [wire_reference(d, separator) for d in body["destination"]]
+    return sent

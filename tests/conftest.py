@@ -15,6 +15,14 @@ settings.register_profile("ivrsync", deadline=None)
 settings.load_profile("ivrsync")
 
 
+@pytest.fixture(autouse=True)
+def _unpaced_fake_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk to the fake server on loopback, which has no rate limit unless a test gives it
+    one; pacing every run at Smartflo's 2 requests per second would only make the suite slow.
+    (Spawned `ivrsync` processes inherit it; tests of the rate limit set it themselves.)"""
+    monkeypatch.setenv("SMARTFLO_RATE_LIMIT", "0")
+
+
 @pytest.fixture
 def run_cli(monkeypatch: pytest.MonkeyPatch) -> RunCli:
     """Run `ivrsync ARGS...` in-process, through the same error handler as the real script.
@@ -28,6 +36,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch) -> RunCli:
         "SMARTFLO_EMAIL",
         "SMARTFLO_PASSWORD",
         "SMARTFLO_BASE_URL",
+        "IVRSYNC_CONFIG",
         "NO_COLOR",
     ):
         monkeypatch.delenv(name, raising=False)

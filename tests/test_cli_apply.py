@@ -284,9 +284,10 @@ def test_a_failed_ivr_does_not_stop_the_others_and_fail_fast_does(
     refusal = FaultConfig(script=(ScriptedFault("success_false_400", ivr_id=2),))
 
     adopted.fake.set_faults(refusal)
+    # IVR 1 goes first either way; without the canary, the rerun's first IVR (2) would stop it.
     fast = apply_cli(run_cli, adopted, "--auto-approve", "--parallelism", "1", "--fail-fast")
     adopted.fake.set_faults(refusal)
-    rest = apply_cli(run_cli, adopted, "--auto-approve", "--parallelism", "1")
+    rest = apply_cli(run_cli, adopted, "--auto-approve", "--parallelism", "1", "--no-canary")
 
     assert fast.exit_code == 1
     assert fast.stderr == (

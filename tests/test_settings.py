@@ -136,7 +136,7 @@ def test_the_table_covers_the_brief() -> None:
         "smartflo.run_deadline": (0.0, None),
         "smartflo.retries": (4, None),
         "smartflo.retry_delay": (0.5, None),
-        "smartflo.rate_limit": (2.0, None),
+        "smartflo.rate_limit": (2.0, "SMARTFLO_RATE_LIMIT"),
         "smartflo.separator": ("|", None),
         "smartflo.auth_scheme": ("bearer", None),
         "smartflo.recordings": ("swapped", None),

@@ -73,7 +73,15 @@ class _IvrsyncGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="ivrsync")
-def cli() -> None:
+@click.option(
+    "--config",
+    "config_file",
+    default=None,
+    metavar="FILE",
+    help="The settings file (default: IVRSYNC_CONFIG, else the nearest ivrsync.toml from the "
+    "working folder up to the repository root).",
+)
+def cli(config_file: str | None) -> None:
     """Tata Smartflo IVRs as code: validate, plan and apply IVR menus from YAML files."""
 
 

@@ -21,7 +21,9 @@ import click
 from ivrsync.cli.options import (
     base_url_option,
     config_dir_option,
+    connection_options,
     runtime,
+    settings,
     state_option,
     target_option,
     use_color,
@@ -30,7 +32,11 @@ from ivrsync.cli.refresh_options import overwrite_drift_option, refresh_option
 from ivrsync.commands.apply import ApplyHooks, ApplyRequest, apply
 from ivrsync.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UsageError
 from ivrsync.model import Outcome, Plan
-from ivrsync.render.apply_report import render_apply_summary, render_outcome_line
+from ivrsync.render.apply_report import (
+    render_apply_summary,
+    render_outcome_line,
+    render_read_back,
+)
 from ivrsync.render.plan_text import render_plan_text
 from ivrsync.render.refresh import render_refresh_text
 
@@ -55,41 +61,31 @@ CONFIRMATION = "Apply these changes to Smartflo? Only 'yes' is accepted"
 @click.option(
     "--parallelism",
     type=click.IntRange(1, 64),
-    default=2,
-    show_default=True,
+    default=None,
     metavar="N",
-    help="PUT requests in flight at once (Smartflo's burst limit is small).",
+    help="PUT requests in flight at once (Smartflo's burst limit is small). "
+    "[setting apply.parallelism; default 2]",
 )
 @click.option("--fail-fast", is_flag=True, help="Stop sending after the first failed IVR.")
 @click.option(
     "--allow-mass-change",
     is_flag=True,
-    help="Proceed when more than 30% of the managed IVRs (10 or more) would change.",
+    help="Proceed when the plan changes more than the safety rail allows (30% of the managed "
+    "IVRs, once 10 or more are managed: settings apply.mass_change_ratio and _minimum).",
 )
 @target_option("Apply only this IVR id (repeatable). Not with PLANFILE.")
+@connection_options
 @click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Timeout of each HTTP request.",
+    "--canary/--no-canary",
+    default=None,
+    help="With more than one PUT, send the first IVR alone and read it back before the others. "
+    "[setting apply.canary; default on]",
 )
 @click.option(
-    "--retries",
-    type=click.IntRange(0, 20),
-    default=4,
-    show_default=True,
-    metavar="N",
-    help="Retries of a request after a 429, 5xx, timeout or dropped connection.",
-)
-@click.option(
-    "--retry-delay",
-    type=click.FloatRange(min=0),
-    default=0.5,
-    show_default=True,
-    metavar="SECONDS",
-    help="Longest wait before the first retry (random, doubling per retry; a Retry-After wins).",
+    "--read-back/--no-read-back",
+    default=None,
+    help="After the PUTs, read the live IVRs and compare each applied IVR with what was sent. "
+    "[setting apply.read_back; default on]",
 )
 @click.option(
     "-v",
@@ -104,17 +100,20 @@ CONFIRMATION = "Apply these changes to Smartflo? Only 'yes' is accepted"
 @overwrite_drift_option
 def command(
     plan_file: str | None,
-    config_dir: str,
-    state_path: str,
-    base_url: str,
+    config_dir: str | None,
+    state_path: str | None,
+    base_url: str | None,
     auto_approve: bool,
-    parallelism: int,
+    parallelism: int | None,
     fail_fast: bool,
     allow_mass_change: bool,
     targets: tuple[int, ...],
-    timeout: float,
-    retries: int,
-    retry_delay: float,
+    timeout: float | None,
+    retries: int | None,
+    retry_delay: float | None,
+    rate_limit: float | None,
+    canary: bool | None,
+    read_back: bool | None,
     verbose: bool,
     refresh: bool,
     overwrite_drift: bool,
@@ -133,19 +132,24 @@ def command(
     Credentials come from SMARTFLO_API_TOKEN, or SMARTFLO_EMAIL and SMARTFLO_PASSWORD. Exit 0
     when everything applied, 1 otherwise, 130 on Ctrl-C. A rerun sends only what is pending.
     """
-    request = ApplyRequest(
+    resolved = settings(
         config_dir=config_dir,
         state_path=state_path,
-        plan_file=plan_file,
         base_url=base_url,
-        auto_approve=auto_approve,
         parallelism=parallelism,
-        fail_fast=fail_fast,
-        allow_mass_change=allow_mass_change,
-        targets=targets,
         timeout=timeout,
         retries=retries,
         retry_delay=retry_delay,
+        rate_limit=rate_limit,
+        canary=canary,
+        read_back=read_back,
+    )
+    request = ApplyRequest(
+        plan_file=plan_file,
+        auto_approve=auto_approve,
+        fail_fast=fail_fast,
+        allow_mass_change=allow_mass_change,
+        targets=targets,
         refresh=refresh,
         overwrite_drift=overwrite_drift,
     )
@@ -174,7 +178,7 @@ def command(
         on_interrupt=on_interrupt,
     )
     with _retry_log(verbose):
-        result = apply(request, runtime(while_sending=_terminate_as_interrupt), hooks)
+        result = apply(request, runtime(resolved, while_sending=_terminate_as_interrupt), hooks)
     if progress is not None:
         progress.close()
     if result.cancelled:
@@ -183,9 +187,11 @@ def command(
     if result.report is None:
         return EXIT_OK
     click.echo("\n" + render_apply_summary(result.report), nl=False)
+    if result.read_back:
+        click.echo("\n" + render_read_back(result.read_back), nl=False)
     if result.report.interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_OK if result.report.ok else EXIT_ERROR
+    return EXIT_OK if result.ok else EXIT_ERROR
 
 
 def _confirmed() -> bool:

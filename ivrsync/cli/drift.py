@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from ivrsync.cli.options import base_url_option, format_option, runtime, state_option
+from ivrsync.cli.options import (
+    base_url_option,
+    connection_options,
+    format_option,
+    runtime,
+    settings,
+    state_option,
+)
 from ivrsync.commands.drift import drift
 from ivrsync.errors import EXIT_CHANGES, EXIT_OK
 from ivrsync.render.drift import render_drift_json, render_drift_markdown, render_drift_text
@@ -13,20 +20,38 @@ from ivrsync.render.drift import render_drift_json, render_drift_markdown, rende
 @click.command("drift")
 @state_option
 @base_url_option
+@connection_options
 @format_option("text", "markdown", "json")
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
     help="Exit 0 when there is no drift, 2 when there is (1 is still an error).",
 )
-def command(state_path: str, base_url: str, output_format: str, detailed_exitcode: bool) -> int:
+def command(
+    state_path: str | None,
+    base_url: str | None,
+    timeout: float | None,
+    retries: int | None,
+    retry_delay: float | None,
+    rate_limit: float | None,
+    output_format: str,
+    detailed_exitcode: bool,
+) -> int:
     """Compare the live IVRs with the state (what ivrsync last applied).
 
     Reports fields changed in the portal (last-applied value -> live value), managed IVRs that
     no longer exist, and live IVRs that ivrsync does not manage (listed, not counted as drift).
     Read-only: never takes the state lock and never writes. Suitable for a nightly CI job.
     """
-    report = drift(state_path=state_path, base_url=base_url, runtime=runtime())
+    resolved = settings(
+        state_path=state_path,
+        base_url=base_url,
+        timeout=timeout,
+        retries=retries,
+        retry_delay=retry_delay,
+        rate_limit=rate_limit,
+    )
+    report = drift(runtime(resolved))
     if output_format == "json":
         output = render_drift_json(report)
     elif output_format == "markdown":

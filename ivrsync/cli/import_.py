@@ -6,9 +6,17 @@ import json
 
 import click
 
-from ivrsync.cli.options import base_url_option, config_dir_option, runtime, state_option
+from ivrsync.cli.options import (
+    base_url_option,
+    config_dir_option,
+    connection_options,
+    runtime,
+    settings,
+    state_option,
+)
 from ivrsync.commands.import_ import check_imported, import_ivrs
 from ivrsync.errors import EXIT_OK
+from ivrsync.files import display_path
 from ivrsync.importer import ImportFile
 from ivrsync.render.problems import render_problems
 
@@ -17,6 +25,7 @@ from ivrsync.render.problems import render_problems
 @config_dir_option
 @state_option
 @base_url_option
+@connection_options
 @click.option(
     "--id",
     "ids",
@@ -27,7 +36,15 @@ from ivrsync.render.problems import render_problems
 )
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 def command(
-    config_dir: str, state_path: str, base_url: str, ids: tuple[int, ...], force: bool
+    config_dir: str | None,
+    state_path: str | None,
+    base_url: str | None,
+    timeout: float | None,
+    retries: int | None,
+    retry_delay: float | None,
+    rate_limit: float | None,
+    ids: tuple[int, ...],
+    force: bool,
 ) -> int:
     """Bring existing Smartflo IVRs under management.
 
@@ -42,17 +59,19 @@ def command(
         name = json.dumps(file.ivr.name, ensure_ascii=False)
         click.echo(f"Wrote {file.display} (IVR {file.ivr.id} {name})")
 
-    result = import_ivrs(
+    resolved = settings(
         config_dir=config_dir,
         state_path=state_path,
         base_url=base_url,
-        ids=ids,
-        force=force,
-        runtime=runtime(),
-        on_written=report,
+        timeout=timeout,
+        retries=retries,
+        retry_delay=retry_delay,
+        rate_limit=rate_limit,
     )
+    result = import_ivrs(ids=ids, force=force, runtime=runtime(resolved), on_written=report)
+    shown_state = display_path(resolved.paths.state)
     noun = "IVR" if len(result.entries) == 1 else "IVRs"
-    click.echo(f"Imported {len(result.entries)} {noun}; recorded in {state_path} as last applied.")
+    click.echo(f"Imported {len(result.entries)} {noun}; recorded in {shown_state} as last applied.")
     if result.problems:
         click.echo(render_problems(result.problems, "text"), err=True, nl=False)
     check_imported(result)

@@ -1,10 +1,16 @@
-"""Options shared by several commands, defined once so they read and behave the same everywhere."""
+"""Options shared by several commands, defined once so they read and behave the same everywhere.
+
+Every option that is also a setting (`ivrsync.toml`) has no default and no environment variable
+of its own here: `settings()` resolves flag > environment > file > default in one place
+(`ivrsync.settings.resolve_settings`), so `ivrsync config` can say where each value came from.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -12,24 +18,18 @@ import click
 from ivrsync.commands.runtime import Runtime
 from ivrsync.model import Problem
 from ivrsync.render.problems import render_problems
-from ivrsync.smartflo.credentials import DEFAULT_BASE_URL
+from ivrsync.settings import Settings, find_settings_file, resolve_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: Defaults, each overridable by an environment variable, as the README documents.
-DEFAULT_CONFIG_DIR = "ivr-configs"
-DEFAULT_STATE = ".ivrsync/state.json"
 
 
 def config_dir_option(func: F) -> F:
     return click.option(
         "--config-dir",
-        envvar="IVRSYNC_CONFIG_DIR",
-        default=DEFAULT_CONFIG_DIR,
-        show_default=True,
-        show_envvar=True,
+        default=None,
         type=click.Path(file_okay=False, path_type=str),
-        help="Folder holding the IVR YAML files (searched recursively).",
+        help="Folder holding the IVR YAML files (searched recursively). "
+        "[setting paths.config_dir, env IVRSYNC_CONFIG_DIR; default: ivr-configs]",
     )(func)
 
 
@@ -37,25 +37,62 @@ def state_option(func: F) -> F:
     return click.option(
         "--state",
         "state_path",
-        envvar="IVRSYNC_STATE",
-        default=DEFAULT_STATE,
-        show_default=True,
-        show_envvar=True,
+        default=None,
         type=click.Path(dir_okay=False, path_type=str),
-        help="The last-applied state file.",
+        help="The last-applied state file. "
+        "[setting paths.state, env IVRSYNC_STATE; default: .ivrsync/state.json]",
     )(func)
 
 
 def base_url_option(func: F) -> F:
     return click.option(
         "--base-url",
-        envvar="SMARTFLO_BASE_URL",
-        default=DEFAULT_BASE_URL,
-        show_default=True,
-        show_envvar=True,
+        default=None,
         metavar="URL",
-        help="Smartflo API base URL (https; plain http only to loopback, e.g. the fake server).",
+        help="Smartflo API base URL (https; plain http only to loopback, e.g. the fake server). "
+        "[setting smartflo.base_url, env SMARTFLO_BASE_URL]",
     )(func)
+
+
+def connection_options(func: F) -> F:
+    """--timeout, --retries, --retry-delay, --rate-limit: how requests are sent."""
+    for option in reversed(
+        (
+            click.option(
+                "--timeout",
+                type=click.FloatRange(min=0, min_open=True),
+                default=None,
+                metavar="SECONDS",
+                help="Timeout of each HTTP read. [setting smartflo.timeout; default 10]",
+            ),
+            click.option(
+                "--retries",
+                type=click.IntRange(0, 20),
+                default=None,
+                metavar="N",
+                help="Retries of a request after a 429, 5xx, timeout or dropped connection. "
+                "[setting smartflo.retries; default 4]",
+            ),
+            click.option(
+                "--retry-delay",
+                type=click.FloatRange(min=0),
+                default=None,
+                metavar="SECONDS",
+                help="Longest wait before the first retry (random, doubling per retry; a "
+                "Retry-After wins). [setting smartflo.retry_delay; default 0.5]",
+            ),
+            click.option(
+                "--rate-limit",
+                type=click.FloatRange(min=0),
+                default=None,
+                metavar="PER_SECOND",
+                help="Requests per second, shared by every request of the run; 0 = no limit. "
+                "[setting smartflo.rate_limit; default 2]",
+            ),
+        )
+    ):
+        func = option(func)
+    return func
 
 
 def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
@@ -98,6 +135,32 @@ def use_color(*, no_color: bool = False) -> bool:
     return sys.stdout.isatty()
 
 
+#: Command-line parameter name -> the setting it sets.
+FLAG_SETTINGS: Mapping[str, str] = {
+    "config_dir": "paths.config_dir",
+    "state_path": "paths.state",
+    "base_url": "smartflo.base_url",
+    "timeout": "smartflo.timeout",
+    "retries": "smartflo.retries",
+    "retry_delay": "smartflo.retry_delay",
+    "rate_limit": "smartflo.rate_limit",
+    "parallelism": "apply.parallelism",
+    "canary": "apply.canary",
+    "read_back": "apply.read_back",
+}
+
+
+def settings(**flags: object) -> Settings:
+    """The settings of this run: `flags` (click parameters by name; None = not given) over the
+    environment over `ivrsync.toml` (`--config`, IVRSYNC_CONFIG, or the nearest one found from
+    the working folder up to the repository root) over the defaults."""
+    context = click.get_current_context(silent=True)
+    explicit = context.find_root().params.get("config_file") if context is not None else None
+    path = find_settings_file(Path.cwd(), explicit=explicit, env=os.environ)
+    given = {FLAG_SETTINGS[name]: value for name, value in flags.items() if value is not None}
+    return resolve_settings(path, env=os.environ, flags=given)
+
+
 def warn(text: str) -> None:
     click.echo(f"warning: {text}", err=True)
 
@@ -106,6 +169,8 @@ def show_problems(problems: Sequence[Problem]) -> None:
     click.echo(render_problems(problems, "text"), err=True, nl=False)
 
 
-def runtime(**overrides: Any) -> Runtime:
+def runtime(resolved: Settings, **overrides: Any) -> Runtime:
     """The runtime of a command run from the terminal: the process environment, stderr."""
-    return Runtime(env=os.environ, warn=warn, show_problems=show_problems, **overrides)
+    return Runtime(
+        settings=resolved, env=os.environ, warn=warn, show_problems=show_problems, **overrides
+    )

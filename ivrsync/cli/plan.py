@@ -18,6 +18,7 @@ from ivrsync.cli.options import (
     config_dir_option,
     format_option,
     runtime,
+    settings,
     state_option,
     target_option,
     use_color,
@@ -56,8 +57,8 @@ from ivrsync.render.refresh import render_refresh_text
 )
 @base_url_option
 def command(
-    config_dir: str,
-    state_path: str,
+    config_dir: str | None,
+    state_path: str | None,
     output_format: str,
     out_path: str | None,
     targets: tuple[int, ...],
@@ -65,7 +66,7 @@ def command(
     verbose: bool,
     no_color: bool,
     refresh: bool,
-    base_url: str,
+    base_url: str | None,
 ) -> int:
     """Show what `ivrsync apply` would change: IVRs to update, adopt or forget.
 
@@ -77,15 +78,9 @@ def command(
     SMARTFLO_EMAIL and SMARTFLO_PASSWORD) and shows conflicts and portal drift after the plan
     (on stderr for json and markdown). The exit code is the same as without it.
     """
-    request = PlanRequest(
-        config_dir=config_dir,
-        state_path=state_path,
-        targets=targets,
-        out_path=out_path,
-        refresh=refresh,
-        base_url=base_url,
-    )
-    result = plan(request, runtime())
+    resolved = settings(config_dir=config_dir, state_path=state_path, base_url=base_url)
+    request = PlanRequest(targets=targets, out_path=out_path, refresh=refresh)
+    result = plan(request, runtime(resolved))
     if out_path is not None:
         click.echo(
             f"Saved the plan to {out_path}; apply it with `ivrsync apply {out_path}`.", err=True

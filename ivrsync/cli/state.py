@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ivrsync.cli.options import format_option, state_option
+from ivrsync.cli.options import format_option, settings, state_option
 from ivrsync.commands.state import list_state, show_entry, unlock
 from ivrsync.errors import EXIT_OK
+from ivrsync.files import display_path
 from ivrsync.render.state import (
     OutputFormat,
     render_state_entry,
@@ -23,9 +24,10 @@ def command() -> None:
 @command.command("list")
 @state_option
 @format_option("text", "json")
-def list_command(state_path: str, output_format: OutputFormat) -> int:
+def list_command(state_path: str | None, output_format: OutputFormat) -> int:
     """List the managed IVRs: id, name, source file, when applied."""
-    click.echo(render_state_list(list_state(state_path), state_path, output_format), nl=False)
+    path = settings(state_path=state_path).paths.state
+    click.echo(render_state_list(list_state(path), display_path(path), output_format), nl=False)
     return EXIT_OK
 
 
@@ -33,9 +35,10 @@ def list_command(state_path: str, output_format: OutputFormat) -> int:
 @click.argument("ivr_id", metavar="ID", type=click.IntRange(min=1))
 @state_option
 @format_option("text", "json")
-def show_command(ivr_id: int, state_path: str, output_format: OutputFormat) -> int:
+def show_command(ivr_id: int, state_path: str | None, output_format: OutputFormat) -> int:
     """Show what was last applied to IVR ID: its body, digest, source and time."""
-    click.echo(render_state_entry(show_entry(state_path, ivr_id), output_format), nl=False)
+    path = settings(state_path=state_path).paths.state
+    click.echo(render_state_entry(show_entry(path, ivr_id), output_format), nl=False)
     return EXIT_OK
 
 
@@ -46,8 +49,8 @@ def show_command(ivr_id: int, state_path: str, output_format: OutputFormat) -> i
     help="Remove the lock even when its holder may still be running, or runs on another host.",
 )
 @state_option
-def unlock_command(force: bool, state_path: str) -> int:
+def unlock_command(force: bool, state_path: str | None) -> int:
     """Remove the lock of a run that died; refuses while the holder may be alive."""
-    lock_path, holder = unlock(state_path, force=force)
+    lock_path, holder = unlock(settings(state_path=state_path).paths.state, force=force)
     click.echo(render_unlocked(lock_path, holder))
     return EXIT_OK

@@ -6,7 +6,7 @@ from typing import cast
 
 import click
 
-from ivrsync.cli.options import config_dir_option, format_option
+from ivrsync.cli.options import config_dir_option, format_option, settings
 from ivrsync.commands.validate import validate
 from ivrsync.errors import EXIT_ERROR, EXIT_OK
 from ivrsync.render.problems import ProblemFormat, render_problems
@@ -17,7 +17,9 @@ from ivrsync.render.problems import ProblemFormat, render_problems
 @config_dir_option
 @format_option("text", "json", "github")
 @click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
-def command(paths: tuple[str, ...], config_dir: str, output_format: str, strict: bool) -> int:
+def command(
+    paths: tuple[str, ...], config_dir: str | None, output_format: str, strict: bool
+) -> int:
     """Check IVR files against the schema and against each other.
 
     PATHS are files or folders (folders are searched recursively for *.yaml and *.yml); without
@@ -25,7 +27,8 @@ def command(paths: tuple[str, ...], config_dir: str, output_format: str, strict:
     its file, line and column. Exits 0 when there are no errors (and, with --strict, no
     warnings), 1 otherwise.
     """
-    result = validate(paths, config_dir=config_dir, strict=strict)
+    folder = settings(config_dir=config_dir).paths.config_dir
+    result = validate(paths, config_dir=folder, strict=strict)
     click.echo(
         render_problems(
             result.config_set.problems,

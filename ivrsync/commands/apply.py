@@ -10,39 +10,45 @@ rail, ask for confirmation, then apply. The refresh read and the PUTs go through
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
-from ivrsync.apply import apply_plan
+from ivrsync.apply import IvrWriter, apply_plan
 from ivrsync.commands.live import fetch_refreshed
 from ivrsync.commands.plan import check_targets
 from ivrsync.commands.runtime import Runtime
 from ivrsync.commands.validate import require_valid_configs
 from ivrsync.errors import UsageError
-from ivrsync.model import ApplyReport, Outcome, Plan, RefreshedPlan, State
+from ivrsync.model import (
+    PUT_ACTIONS,
+    ApplyReport,
+    Change,
+    Outcome,
+    Plan,
+    ReadBackMismatch,
+    RefreshedPlan,
+    State,
+)
 from ivrsync.plan.diff import compute_plan
 from ivrsync.plan.planfile import check_plan_current, load_plan
+from ivrsync.plan.readback import read_back
 from ivrsync.plan.refresh import check_conflicts
-from ivrsync.plan.safety import check_mass_change
-from ivrsync.smartflo.credentials import DEFAULT_BASE_URL, check_base_url, credentials_from_env
-from ivrsync.smartflo.retry import RetryPolicy
-from ivrsync.state import StateStore
+from ivrsync.plan.safety import Rail, check_mass_change
+from ivrsync.smartflo.live import IvrLister, fetch_live
+from ivrsync.state import StateLock, StateStore
 
 
 @dataclass(frozen=True)
 class ApplyRequest:
-    config_dir: str
-    state_path: str
+    """What to apply; paths, connection, parallelism, rail, canary and read-back come from the
+    runtime's settings."""
+
     plan_file: str | None = None
-    base_url: str = DEFAULT_BASE_URL
     auto_approve: bool = False
-    parallelism: int = 2
     fail_fast: bool = False
     allow_mass_change: bool = False
     targets: tuple[int, ...] = ()
-    timeout: float = 10.0
-    retries: int = 4
-    retry_delay: float = 0.5
     refresh: bool = False
     overwrite_drift: bool = False
 
@@ -64,9 +70,20 @@ class ApplyHooks:
 
 @dataclass(frozen=True)
 class ApplyResult:
+    """`report` is None when nothing was sent (an empty plan, or cancelled). `read_back` holds
+    every applied IVR Smartflo does not show as sent; `canary` is the id of the IVR sent alone
+    first, and `canary_stopped` says the run stopped after it."""
+
     plan: Plan
-    report: ApplyReport | None  # None when nothing was sent: an empty plan, or cancelled
+    report: ApplyReport | None
     cancelled: bool = False
+    read_back: tuple[ReadBackMismatch, ...] = ()
+    canary: int | None = None
+    canary_stopped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.report is not None and self.report.ok and not self.read_back
 
 
 def check_request(request: ApplyRequest) -> None:
@@ -89,11 +106,11 @@ def check_request(request: ApplyRequest) -> None:
 def apply(request: ApplyRequest, runtime: Runtime, hooks: ApplyHooks) -> ApplyResult:
     """Run one apply. Raises IvrsyncError subclasses for everything that stops it early."""
     check_request(request)
-    url = check_base_url(request.base_url)
-    retry = RetryPolicy(attempts=request.retries + 1, base_delay=request.retry_delay)
-    store = StateStore(Path(request.state_path))
+    settings = runtime.settings
+    runtime.check_base_url()
+    store = StateStore(settings.paths.state)
     with store.lock(command=_command_line(request.plan_file)) as lock:
-        credentials = credentials_from_env(runtime.env)
+        credentials = runtime.credentials()
         state = lock.state()
         plan = (
             _saved_plan(request.plan_file, state)
@@ -103,34 +120,123 @@ def apply(request: ApplyRequest, runtime: Runtime, hooks: ApplyHooks) -> ApplyRe
         hooks.show_plan(plan)
         if plan.is_empty:
             return ApplyResult(plan, None)
+        parallelism = settings.apply.parallelism
         # Opening the client sends nothing; it is opened here so that the refresh reads the
         # live IVRs through the same client (connection, login, retries) as the PUTs.
         with runtime.open_client(
-            base_url=url,
-            credentials=credentials,
-            timeout=request.timeout,
-            retry=retry,
-            max_connections=request.parallelism,
+            settings.smartflo, credentials, max_connections=parallelism
         ) as client:
             if request.refresh:
                 refreshed = fetch_refreshed(client, plan, state, runtime)
                 hooks.show_refreshed(refreshed)
                 check_conflicts(refreshed, overwrite_drift=request.overwrite_drift)
-            check_mass_change(plan, state, allow=request.allow_mass_change)
+            rail = Rail(settings.apply.mass_change_ratio, settings.apply.mass_change_minimum)
+            check_mass_change(plan, state, allow=request.allow_mass_change, rail=rail)
             if request.plan_file is None and not request.auto_approve and not hooks.confirm():
                 return ApplyResult(plan, None, cancelled=True)
             with runtime.while_sending():
-                report = apply_plan(
-                    plan,
-                    writer=client,
-                    lock=lock,
-                    parallelism=request.parallelism,
-                    fail_fast=request.fail_fast,
-                    on_outcome=hooks.on_outcome,
-                    on_interrupt=hooks.on_interrupt,
-                    clock=runtime.clock,
-                )
-    return ApplyResult(plan, report)
+                return _send(plan, request, runtime, hooks, client=client, lock=lock)
+    raise AssertionError("unreachable")  # pragma: no cover - every path above returns
+
+
+class _Client(IvrWriter, IvrLister, Protocol):
+    """What apply needs of the client: PUTs and one read of the live IVRs."""
+
+
+def _send(
+    plan: Plan,
+    request: ApplyRequest,
+    runtime: Runtime,
+    hooks: ApplyHooks,
+    *,
+    client: _Client,
+    lock: StateLock,
+) -> ApplyResult:
+    """PUT the plan, the canary first when asked, then read back what was applied."""
+    settings = runtime.settings.apply
+
+    def run(part: Plan) -> ApplyReport:
+        return apply_plan(
+            part,
+            writer=client,
+            lock=lock,
+            parallelism=settings.parallelism,
+            fail_fast=request.fail_fast,
+            on_outcome=hooks.on_outcome,
+            on_interrupt=hooks.on_interrupt,
+            clock=runtime.clock,
+        )
+
+    puts = [change for change in plan.changes if change.action in PUT_ACTIONS]
+    canary = puts[0] if settings.canary and len(puts) > 1 else None
+    if canary is None:
+        report = run(plan)
+        return ApplyResult(plan, report, read_back=_read_back(client, report, plan, runtime))
+    first = run(replace(plan, changes=(canary,)))
+    mismatches = _read_back(client, first, plan, runtime) if first.ok else ()
+    rest = tuple(change for change in plan.changes if change.id != canary.id)
+    if not first.ok or mismatches:
+        reason, hint = _canary_stop(canary, first)
+        unsent = _not_attempted(rest, hooks)
+        report = _merged(first, unsent, reason=reason, hint=hint)
+        return ApplyResult(
+            plan, report, read_back=mismatches, canary=canary.id, canary_stopped=True
+        )
+    others = run(replace(plan, changes=rest))
+    report = _merged(first, others.outcomes, reason=others.stop_reason, hint=others.stop_hint)
+    report = replace(report, interrupted=others.interrupted)
+    mismatches = _read_back(client, others, plan, runtime)
+    return ApplyResult(plan, report, read_back=mismatches, canary=canary.id)
+
+
+def _read_back(
+    client: IvrLister, report: ApplyReport, plan: Plan, runtime: Runtime
+) -> tuple[ReadBackMismatch, ...]:
+    """Compare the IVRs `report` applied with one read of the live account (when asked)."""
+    applied = {outcome.id for outcome in report.applied}
+    if not runtime.settings.apply.read_back or not applied:
+        return ()
+    live = fetch_live(client, recordings=runtime.settings.smartflo.recordings)
+    sent = [
+        (change.id, change.name, change.body)
+        for change in plan.changes
+        if change.id in applied and change.body is not None
+    ]
+    return read_back(sent, live.ivrs)
+
+
+def _not_attempted(changes: tuple[Change, ...], hooks: ApplyHooks) -> tuple[Outcome, ...]:
+    outcomes = []
+    for change in changes:
+        outcome = Outcome(change.id, change.name, change.action, "not_attempted", "not attempted")
+        hooks.on_outcome(outcome)
+        outcomes.append(outcome)
+    return tuple(outcomes)
+
+
+def _canary_stop(canary: Change, report: ApplyReport) -> tuple[str | None, str]:
+    """Why the run stopped after the canary: its own stop reason, or that it failed."""
+    if report.interrupted or report.stop_reason is not None:
+        return report.stop_reason, report.stop_hint
+    applied = bool(report.applied)
+    why = "does not read back as it was sent" if applied else "was refused"
+    return (
+        f"the canary IVR {canary.id} ({canary.name}) {why}, so nothing else was sent",
+        "check the [smartflo] settings the message names (separator, auth_scheme, recordings);"
+        " `ivrsync probe` settles them on a scratch IVR",
+    )
+
+
+def _merged(
+    first: ApplyReport, rest: tuple[Outcome, ...], *, reason: str | None, hint: str
+) -> ApplyReport:
+    """One report for the canary and the IVRs after it (sent, or left unsent)."""
+    return ApplyReport(
+        outcomes=tuple(sorted((*first.outcomes, *rest), key=lambda o: o.id)),
+        interrupted=first.interrupted,
+        stop_reason=reason,
+        stop_hint=hint,
+    )
 
 
 def _command_line(plan_file: str | None) -> str:
@@ -141,7 +247,7 @@ def _command_line(plan_file: str | None) -> str:
 def _fresh_plan(request: ApplyRequest, state: State, runtime: Runtime) -> Plan:
     """The plan from the configs against the locked state; ConfigError when they are invalid."""
     config_set = require_valid_configs(
-        request.config_dir, runtime, consequence="nothing was planned or applied"
+        runtime.settings.paths.config_dir, runtime, consequence="nothing was planned or applied"
     )
     check_targets(request.targets, config_set.configs, state)
     return compute_plan(config_set.configs, state, targets=request.targets or None)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from ivrsync.commands.runtime import Runtime
 from ivrsync.config.validate import load_config_set
 from ivrsync.errors import ConfigError, UsageError
 from ivrsync.importer import ImportFile, plan_import, refuse_overwrites, select_ivrs, write_import
 from ivrsync.model import Problem, StateEntry
-from ivrsync.smartflo.credentials import check_base_url, credentials_from_env
 from ivrsync.smartflo.live import fetch_live
 from ivrsync.state import StateStore
 
@@ -25,9 +23,6 @@ class ImportResult:
 
 def import_ivrs(
     *,
-    config_dir: str,
-    state_path: str,
-    base_url: str,
     ids: Sequence[int],
     force: bool,
     runtime: Runtime,
@@ -38,10 +33,11 @@ def import_ivrs(
     The written files' problems are in the result (`check_imported` turns errors among them
     into a ConfigError, once the caller has reported what was imported).
     """
-    url = check_base_url(base_url)
-    credentials = credentials_from_env(runtime.env)
-    with runtime.open_client(base_url=url, credentials=credentials) as client:
-        account = fetch_live(client)
+    runtime.check_base_url()
+    credentials = runtime.credentials()
+    settings = runtime.settings
+    with runtime.open_client(settings.smartflo, credentials) as client:
+        account = fetch_live(client, recordings=settings.smartflo.recordings)
     # Only the IVRs being imported must be readable: `--id 12` works beside an odd IVR 13.
     unknown = sorted(set(ids) - account.ivrs.keys() - account.unreadable.keys())
     if unknown:
@@ -50,9 +46,9 @@ def import_ivrs(
             hint="the ids are those of GET /v1/ivrs; leave out --id to import every IVR",
         )
     account.require(ids or account.unreadable)
-    plan = plan_import(select_ivrs(account.ivrs, ids or None), Path(config_dir))
+    plan = plan_import(select_ivrs(account.ivrs, ids or None), settings.paths.config_dir)
     refuse_overwrites(plan, force=force)
-    store = StateStore(Path(state_path))
+    store = StateStore(settings.paths.state)
     with store.lock(command="ivrsync import") as lock:
         entries = write_import(
             plan, lock=lock, force=force, clock=runtime.clock, on_written=on_written

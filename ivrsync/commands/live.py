@@ -16,7 +16,7 @@ def read_live(client: IvrLister, runtime: Runtime, *, needed: Collection[int]) -
     Raises the client's ApiError subclasses, and ApiError for a live IVR it cannot map among
     `needed`; any other unreadable IVR is left out with a warning.
     """
-    account = fetch_live(client)
+    account = fetch_live(client, recordings=runtime.settings.smartflo.recordings)
     account.require(needed)
     for warning in account.skipped(needed):
         runtime.warn(warning)

@@ -18,18 +18,16 @@ from ivrsync.errors import UsageError
 from ivrsync.model import IvrConfig, Plan, RefreshedPlan, State
 from ivrsync.plan.diff import compute_plan, unknown_targets
 from ivrsync.plan.planfile import save_plan
-from ivrsync.smartflo.credentials import DEFAULT_BASE_URL, check_base_url, credentials_from_env
 from ivrsync.state import StateStore
 
 
 @dataclass(frozen=True)
 class PlanRequest:
-    config_dir: str
-    state_path: str
+    """What to plan; the config folder, state and connection come from the runtime's settings."""
+
     targets: tuple[int, ...] = ()
     out_path: str | None = None
     refresh: bool = False
-    base_url: str = DEFAULT_BASE_URL
 
 
 @dataclass(frozen=True)
@@ -40,12 +38,13 @@ class PlanResult:
 
 def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
     """Make the plan (and save it to `out_path`); raise ConfigError for invalid configs."""
+    paths = runtime.settings.paths
     if request.refresh:
         # Checked before any work, so a bad URL or a missing token fails at once.
-        base_url = check_base_url(request.base_url)
-        credentials = credentials_from_env(runtime.env)
-    config_set = require_valid_configs(request.config_dir, runtime, consequence="no plan was made")
-    store = StateStore(Path(request.state_path))
+        runtime.check_base_url()
+        credentials = runtime.credentials()
+    config_set = require_valid_configs(paths.config_dir, runtime, consequence="no plan was made")
+    store = StateStore(paths.state)
     if request.out_path is not None:
         check_out_path(request.out_path, store, (config.source for config in config_set.configs))
     state = store.load()
@@ -53,7 +52,7 @@ def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
     made = compute_plan(config_set.configs, state, targets=request.targets or None)
     refreshed: RefreshedPlan | None = None
     if request.refresh:
-        with runtime.open_client(base_url=base_url, credentials=credentials) as client:
+        with runtime.open_client(runtime.settings.smartflo, credentials) as client:
             refreshed = fetch_refreshed(client, made, state, runtime)
     if request.out_path is not None:
         save_plan(made, Path(request.out_path))

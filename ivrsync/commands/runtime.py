@@ -1,4 +1,5 @@
-"""What a command may touch outside itself, injected: environment, client factory, clock, UI hooks.
+"""What a command may touch outside itself, injected: settings, environment, client factory,
+clock and UI hooks.
 
 The default client factory imports the HTTP client only when a command really talks to
 Smartflo, so `validate` and `plan` (without `--refresh`) never load httpx: start-up counts in
@@ -15,50 +16,50 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ivrsync.model import Problem
+from ivrsync.settings import Settings, SmartfloSettings, resolve_settings
+from ivrsync.smartflo.credentials import Credentials, check_base_url, credentials_from_env
 
 if TYPE_CHECKING:
     from ivrsync.smartflo.client import SmartfloClient
-    from ivrsync.smartflo.credentials import Credentials
-    from ivrsync.smartflo.retry import RetryPolicy
 
 
 class ClientFactory(Protocol):
-    """Opens a Smartflo client (`ivrsync.smartflo.client.open_client` is one)."""
+    """Opens a Smartflo client from the `[smartflo]` settings (`open_smartflo` is one)."""
 
     def __call__(
-        self,
-        *,
-        base_url: str,
-        credentials: Credentials,
-        timeout: float = ...,
-        retry: RetryPolicy = ...,
-        max_connections: int = ...,
+        self, smartflo: SmartfloSettings, credentials: Credentials, *, max_connections: int = ...
     ) -> SmartfloClient: ...
 
 
 def open_smartflo(
-    *,
-    base_url: str,
-    credentials: Credentials,
-    timeout: float = 10.0,
-    retry: RetryPolicy | None = None,
-    max_connections: int = 8,
+    smartflo: SmartfloSettings, credentials: Credentials, *, max_connections: int = 8
 ) -> SmartfloClient:
     """The real client; httpx is imported here, on first use, not when a command is loaded."""
     from ivrsync.smartflo.client import open_client
-    from ivrsync.smartflo.retry import DEFAULT_RETRY
+    from ivrsync.smartflo.retry import RetryPolicy
 
     return open_client(
-        base_url=base_url,
+        base_url=smartflo.base_url,
         credentials=credentials,
-        timeout=timeout,
-        retry=retry or DEFAULT_RETRY,
+        timeout=smartflo.timeout,
+        retry=RetryPolicy(attempts=smartflo.retries + 1, base_delay=smartflo.retry_delay),
         max_connections=max_connections,
+        auth_scheme=smartflo.auth_scheme,
+        # 0 means "none" in the settings file, None in the client.
+        rate_limit=smartflo.rate_limit or None,
+        request_deadline=smartflo.request_deadline,
+        run_deadline=smartflo.run_deadline or None,
+        separator=smartflo.separator,
     )
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def default_settings() -> Settings:
+    """Every setting at its built-in default (no file, no environment, no flags)."""
+    return resolve_settings(None, env={}, flags={})
 
 
 def _ignore(*_args: object) -> None:
@@ -74,14 +75,24 @@ def _no_guard() -> Iterator[None]:
 class Runtime:
     """The outside world of one command run. Every field has a quiet default for tests.
 
+    `settings` are the resolved settings (flags > environment > `ivrsync.toml` > defaults).
     `warn` and `show_problems` receive what a person should read (the CLI writes them to
     stderr); `while_sending` wraps the part of a run that sends writes (the CLI turns SIGTERM
     into an interrupt there, so a cancelled CI job still records every acknowledged PUT).
     """
 
+    settings: Settings = field(default_factory=default_settings)
     env: Mapping[str, str] = field(default_factory=dict)
     open_client: ClientFactory = open_smartflo
     clock: Callable[[], datetime] = utc_now
     warn: Callable[[str], None] = _ignore
     show_problems: Callable[[Sequence[Problem]], None] = _ignore
     while_sending: Callable[[], AbstractContextManager[None]] = _no_guard
+
+    def credentials(self) -> Credentials:
+        """The credentials from the environment (CredentialsError when there are none)."""
+        return credentials_from_env(self.env, token_variable=self.settings.smartflo.token_env)
+
+    def check_base_url(self) -> str:
+        """The base URL setting, refused (UsageError) unless https or http to loopback."""
+        return check_base_url(self.settings.smartflo.base_url)

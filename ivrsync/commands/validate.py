@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from ivrsync.commands.runtime import Runtime
 from ivrsync.config.validate import load_config_dir, load_config_set
@@ -17,7 +18,9 @@ class ValidateResult:
     failed: bool  # errors, or with `strict` any problem at all
 
 
-def validate(paths: Sequence[str], *, config_dir: str, strict: bool = False) -> ValidateResult:
+def validate(
+    paths: Sequence[str], *, config_dir: str | Path, strict: bool = False
+) -> ValidateResult:
     """Check `paths` (files or folders), or the config folder when `paths` is empty.
 
     Raises UsageError only when a named path or the config folder does not exist; every problem
@@ -28,7 +31,9 @@ def validate(paths: Sequence[str], *, config_dir: str, strict: bool = False) -> 
     return ValidateResult(config_set, failed)
 
 
-def require_valid_configs(config_dir: str, runtime: Runtime, *, consequence: str) -> ConfigSet:
+def require_valid_configs(
+    config_dir: str | Path, runtime: Runtime, *, consequence: str
+) -> ConfigSet:
     """The config set of `config_dir`; its problems go to `runtime.show_problems` first.
 
     Raises ConfigError when any file has an error, saying `consequence` ("no plan was made").

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ivrsync.body import YAML_SEPARATOR, from_wire_reference, to_wire_reference
+from ivrsync.body import REFERENCE_SEPARATOR
 from ivrsync.fake_smartflo.checks import is_reference
 from ivrsync.fake_smartflo.dialect import Dialect
 from ivrsync.smartflo.readshape import (
@@ -27,7 +27,7 @@ from ivrsync.smartflo.readshape import (
 )
 
 #: Stands in for a mangled reference while readshape maps the rest; patched over afterwards.
-_PLACEHOLDER = to_wire_reference(f"{RECORDING_TYPE}{YAML_SEPARATOR}0")
+_PLACEHOLDER = f"{RECORDING_TYPE}{REFERENCE_SEPARATOR}0"
 
 #: Read field -> the body field readshape fills it from.
 _READSHAPE_SOURCES = dict(RECORDING_FIELDS)
@@ -37,9 +37,9 @@ _Patch = Callable[[dict[str, Any]], None]
 
 def _readshape_form(kind: str, ident: str) -> str | None:
     """The reference readshape reads as (kind, ident), or None when it cannot express it."""
-    if not kind or not ident or YAML_SEPARATOR in kind:
+    if not kind or not ident or REFERENCE_SEPARATOR in kind:
         return None
-    return to_wire_reference(f"{kind}{YAML_SEPARATOR}{ident}")
+    return f"{kind}{REFERENCE_SEPARATOR}{ident}"
 
 
 def read_shape_of_write(
@@ -137,5 +137,5 @@ def _in_dialect(reference: str, dialect: Dialect) -> str:
     # A recording of another type is shown as written, so it may be in the dialect's form already.
     if is_reference(reference, dialect.separator):
         return reference
-    kind, _, ident = from_wire_reference(reference).partition(YAML_SEPARATOR)
+    kind, _, ident = reference.partition(REFERENCE_SEPARATOR)
     return dialect.join(kind, ident)

@@ -8,6 +8,7 @@ from ivrsync.model.outcomes import (
     ApplyReport,
     Outcome,
     OutcomeStatus,
+    ReadBackMismatch,
     count_by_status,
 )
 from ivrsync.model.values import (
@@ -65,6 +66,7 @@ __all__ = [
     "OutcomeStatus",
     "Plan",
     "Problem",
+    "ReadBackMismatch",
     "RefreshedIvr",
     "RefreshedPlan",
     "Severity",

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ivrsync.model.values import Action
+from ivrsync.model.values import Action, FieldChange
 
 OutcomeStatus = Literal["applied", "failed", "not_attempted", "forgotten", "abandoned"]
 
@@ -88,3 +88,19 @@ def count_by_status(outcomes: Sequence[Outcome]) -> Mapping[OutcomeStatus, int]:
     for outcome in outcomes:
         counts[outcome.status] += 1
     return counts
+
+
+@dataclass(frozen=True)
+class ReadBackMismatch:
+    """An applied IVR that Smartflo does not show as it was sent.
+
+    `fields` hold the sent value as `before` and the stored (read back) value as `after`;
+    `missing` is true when the list no longer shows the IVR at all. `settings` names the
+    settings that most likely explain it (`separator`, `recordings`), empty when none does.
+    """
+
+    id: int
+    name: str
+    fields: tuple[FieldChange, ...]
+    missing: bool = False
+    settings: tuple[str, ...] = ()

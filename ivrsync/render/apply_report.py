@@ -14,8 +14,10 @@ Nothing is lost: what failed or was not attempted is still pending, so the next
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
-from ivrsync.model import ApplyReport, Outcome, OutcomeStatus
+from ivrsync.model import ApplyReport, Outcome, OutcomeStatus, ReadBackMismatch
+from ivrsync.render.plan_text import field_label
 
 _LABELS: dict[OutcomeStatus, str] = {
     "applied": "applied",
@@ -106,3 +108,42 @@ def render_apply_summary(report: ApplyReport) -> str:
     if not report.ok:
         lines.append(PENDING_NOTE)
     return "\n".join(lines) + "\n"
+
+
+#: What each suspected setting means, for the read-back report.
+_SETTING_HINTS = {
+    "separator": "[smartflo] separator (references written type|id or type||id)",
+    "recordings": "[smartflo] recordings (which read field is invalid_recording)",
+}
+
+
+def render_read_back(mismatches: Sequence[ReadBackMismatch]) -> str:
+    """Every applied IVR Smartflo does not show as sent, field by field; "" when none."""
+    if not mismatches:
+        return ""
+    noun = "IVR does" if len(mismatches) == 1 else "IVRs do"
+    lines = [f"Read-back: {len(mismatches)} applied {noun} not read back as sent:"]
+    for mismatch in mismatches:
+        name = f"{mismatch.id} {json.dumps(mismatch.name, ensure_ascii=False)}"
+        if mismatch.missing:
+            lines.append(f"  {name}: no longer listed by GET /v1/ivrs")
+            continue
+        lines.append(f"  {name}:")
+        for change in mismatch.fields:
+            lines.append(
+                f"    {field_label(change.field)}: sent {_shown(change.before)}, "
+                f"stored {_shown(change.after)}"
+            )
+        checks = [_SETTING_HINTS[name] for name in mismatch.settings]
+        lines.append(
+            "    check: " + (", ".join(checks) + ", or " if checks else "") + "run `ivrsync probe`"
+        )
+    lines.append(
+        "The state records what was sent (Smartflo acknowledged it), so `ivrsync drift` keeps "
+        "showing the difference until it is fixed."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _shown(value: object) -> str:
+    return "(none)" if value is None else json.dumps(value, ensure_ascii=False)

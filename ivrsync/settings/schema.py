@@ -172,6 +172,7 @@ class SmartfloSettings:
         Number(minimum=0, note="0 = unlimited"),
         2.0,
         doc="Requests per second, shared by every request of a run; 0 = unlimited.",
+        env="SMARTFLO_RATE_LIMIT",
     )
     separator: Separator = setting(
         Choice(("|", "||")),

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from ivrsync import __version__
+from ivrsync.body import REFERENCE_SEPARATOR, Separator, wire_body
 from ivrsync.errors import ApiError, UsageError
 from ivrsync.model import Body
 from ivrsync.smartflo.answers import Answer, describe, quote, server_message, server_text
@@ -66,7 +67,8 @@ class SmartfloClient:
     `rate_limit`: requests per second shared by every request (login, reads, writes, retries);
     None for no limit. `request_deadline`: seconds one request may take in all. `run_deadline`:
     seconds from the first request after which nothing more is sent. None: unbounded. Both
-    deadlines are attributes that may be changed on a live client.
+    deadlines are attributes that may be changed on a live client. `separator`: the reference
+    separator the API takes (`|` or `||`); bodies stay canonical until they are sent.
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class SmartfloClient:
         rate_limit: float | None = DEFAULT_RATE_LIMIT,
         request_deadline: float | None = DEFAULT_REQUEST_DEADLINE,
         run_deadline: float | None = None,
+        separator: Separator = REFERENCE_SEPARATOR,
     ) -> None:
         if auth_scheme not in AUTH_SCHEMES:
             raise UsageError(f"unknown auth scheme {auth_scheme!r}", hint="use bearer, raw or auto")
@@ -90,6 +93,9 @@ class SmartfloClient:
         _check_seconds("run_deadline", run_deadline)
         # No check of `credentials` here: they passed it when they were made (`Credentials`).
         self._http = http
+        #: The reference separator the API takes; bodies are converted to it as they are sent
+        #: (`ivrsync.body.wire_body`). An attribute, so `ivrsync probe` can try both.
+        self.separator: Separator = separator
         self._redact = Redactor(credentials.secrets)
         self._sender = Sender(
             self._exchange,
@@ -161,7 +167,7 @@ class SmartfloClient:
         when the retries run out, and RunDeadlineError past the run's deadline.
         """
         what = f"IVR {ivr_id}"
-        request = Request(what, "PUT", f"/v1/ivr/{int(ivr_id)}", dict(body))
+        request = Request(what, "PUT", f"/v1/ivr/{int(ivr_id)}", wire_body(body, self.separator))
         answer = self._call(request, not_found=f"IVR {ivr_id} does not exist in this account")
         return self._acknowledged(request, answer)
 
@@ -174,7 +180,7 @@ class SmartfloClient:
         a 429 and a connection that was never made are retried. Otherwise raises like `put_ivr`.
         """
         what = f"creating IVR {body.get('name')!r} (POST {CREATE_PATH})"
-        request = Request(what, "POST", CREATE_PATH, dict(body), create=True)
+        request = Request(what, "POST", CREATE_PATH, wire_body(body, self.separator), create=True)
         not_found = f"the endpoint POST {CREATE_PATH} was not found at this base URL"
         return self._acknowledged(request, self._call(request, not_found=not_found))
 
@@ -357,6 +363,7 @@ def open_client(
     rate_limit: float | None = DEFAULT_RATE_LIMIT,
     request_deadline: float | None = DEFAULT_REQUEST_DEADLINE,
     run_deadline: float | None = None,
+    separator: Separator = REFERENCE_SEPARATOR,
 ) -> SmartfloClient:
     """A client for `base_url` with a timeout on every read and a bounded connection pool.
 
@@ -386,6 +393,7 @@ def open_client(
             rate_limit=rate_limit,
             request_deadline=request_deadline,
             run_deadline=run_deadline,
+            separator=separator,
         )
     except BaseException:
         http.close()

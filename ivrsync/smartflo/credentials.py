@@ -70,18 +70,30 @@ class Credentials:
         return tuple(s for s in (self.token, self.password) if s)
 
 
-def credentials_from_env(env: Mapping[str, str]) -> Credentials:
-    """Credentials from `SMARTFLO_API_TOKEN`, else `SMARTFLO_EMAIL` + `SMARTFLO_PASSWORD`.
+def credentials_from_env(
+    env: Mapping[str, str], *, token_variable: str = TOKEN_VARIABLE
+) -> Credentials:
+    """Credentials from `token_variable` (`SMARTFLO_API_TOKEN` unless the `[smartflo]
+    token_env` setting names another), else `SMARTFLO_EMAIL` + `SMARTFLO_PASSWORD`.
 
     The token wins when both are set (no login needed). Empty variables count as unset.
     Raises CredentialsError, naming the variables to set, when nothing usable is configured,
     when only one of email/password is set, or when the token is masked or malformed.
     """
-    token = env.get(TOKEN_VARIABLE, "")
+    token = env.get(token_variable, "")
     email_value = env.get(EMAIL_VARIABLE, "").strip()
     password = env.get(PASSWORD_VARIABLE, "")
     if token.strip():
         return Credentials(token=token)
+    if token_variable != TOKEN_VARIABLE and not (email_value or password):
+        raise CredentialsError(
+            "no Smartflo credentials are configured",
+            hint=(
+                f"set {token_variable} (named by the token_env setting) to an API token from "
+                f"the Smartflo portal ({TOKEN_PAGE}), or set {EMAIL_VARIABLE} and "
+                f"{PASSWORD_VARIABLE}"
+            ),
+        )
     return Credentials(email=email_value or None, password=password or None)
 
 

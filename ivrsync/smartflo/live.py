@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from ivrsync.errors import ApiError
 from ivrsync.model import LiveIvr
-from ivrsync.smartflo.readshape import live_ivr_from_read_shape, read_shape_id
+from ivrsync.smartflo.readshape import RecordingMapping, live_ivr_from_read_shape, read_shape_id
 
 
 class IvrLister(Protocol):
@@ -47,7 +47,7 @@ class LiveAccount:
         ]
 
 
-def fetch_live(client: IvrLister) -> LiveAccount:
+def fetch_live(client: IvrLister, *, recordings: RecordingMapping = "swapped") -> LiveAccount:
     """Every live IVR by id, in the server's order, and the ones that could not be mapped.
 
     Raises the client's ApiError subclasses, and ApiError when an item's id cannot be read or the
@@ -66,7 +66,7 @@ def fetch_live(client: IvrLister) -> LiveAccount:
             )
         names[ivr_id] = str(name) if name is not None else ""
         try:
-            ivrs[ivr_id] = live_ivr_from_read_shape(item)
+            ivrs[ivr_id] = live_ivr_from_read_shape(item, recordings=recordings)
         except ApiError as exc:
             unreadable[ivr_id] = exc
     return LiveAccount(ivrs=ivrs, unreadable=unreadable)

@@ -14,16 +14,9 @@ live IVRs, YAML files and the state compare with `==` and share digests.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 
-from ivrsync.body import (
-    WIRE_SEPARATOR,
-    YAML_SEPARATOR,
-    dtmf_key,
-    dtmf_rank,
-    from_wire_reference,
-    to_wire_reference,
-)
+from ivrsync.body import REFERENCE_SEPARATOR, dtmf_key, dtmf_rank
 from ivrsync.errors import ApiError
 from ivrsync.model import BODY_FIELDS, Body, LiveIvr
 
@@ -50,14 +43,27 @@ INTEGER_FIELDS: tuple[tuple[str, str], ...] = (
 #: other recording) and `invalid_recording` (a number); we take the names to be reversed, as the
 #: smartflo-api.md table does: read `invalid_retry_recording` (played on each invalid entry) is
 #: the body's `invalid_recording`, and read `invalid_recording` is the body's `recording_invalid`.
-#: To flip the choice, swap the two body names in the marked rows; nothing else needs to change.
-RECORDING_FIELDS: tuple[tuple[str, str], ...] = (
-    ("recording", "recording"),
-    ("invalid_retry_recording", "invalid_recording"),  # [inference] flip with the row below
-    ("timeout_retry_recording", "timeout_retry_recording"),
-    ("timeout_recording", "timeout_recording"),
-    ("invalid_recording", "recording_invalid"),  # [inference] flip with the row above
-)
+#: #: The `[smartflo] recordings` setting chooses: "swapped" is this reading, "direct" the other
+#: (read `invalid_recording` is the body's `invalid_recording`); `ivrsync probe` settles it.
+RecordingMapping = Literal["swapped", "direct"]
+RECORDING_FIELDS_BY_MAPPING: dict[str, tuple[tuple[str, str], ...]] = {
+    "swapped": (
+        ("recording", "recording"),
+        ("invalid_retry_recording", "invalid_recording"),
+        ("timeout_retry_recording", "timeout_retry_recording"),
+        ("timeout_recording", "timeout_recording"),
+        ("invalid_recording", "recording_invalid"),
+    ),
+    "direct": (
+        ("recording", "recording"),
+        ("invalid_retry_recording", "recording_invalid"),
+        ("timeout_retry_recording", "timeout_retry_recording"),
+        ("timeout_recording", "timeout_recording"),
+        ("invalid_recording", "invalid_recording"),
+    ),
+}
+#: The default mapping's rows.
+RECORDING_FIELDS = RECORDING_FIELDS_BY_MAPPING["swapped"]
 
 #: Read-shape recording fields that the list sample shows as JSON numbers; `read_shape_from_body`
 #: writes them as numbers too (when that loses nothing, e.g. no leading zero).
@@ -168,15 +174,15 @@ class _Reader:
         return text
 
     def reference(self, kind: str, ident: str) -> str:
-        return to_wire_reference(f"{kind}{YAML_SEPARATOR}{ident}")
+        return f"{kind}{REFERENCE_SEPARATOR}{ident}"
 
     def recording(self, field: str) -> str:
         ident = self.ident(field, self.item)
         # A value that already names its type (`outbound_tts|12`) is kept as it is.
-        if WIRE_SEPARATOR in ident:
+        if "||" in ident:  # a server that stores the two-pipe form: back to the canonical one
+            return ident.replace("||", REFERENCE_SEPARATOR, 1)
+        if REFERENCE_SEPARATOR in ident:
             return ident
-        if YAML_SEPARATOR in ident:
-            return to_wire_reference(ident)
         return self.reference(RECORDING_TYPE, ident)
 
 
@@ -185,7 +191,9 @@ def read_shape_id(item: Any) -> int:
     return _Reader(item).id
 
 
-def live_ivr_from_read_shape(item: Mapping[str, Any]) -> LiveIvr:
+def live_ivr_from_read_shape(
+    item: Mapping[str, Any], *, recordings: RecordingMapping = "swapped"
+) -> LiveIvr:
     """Map one item of `GET /v1/ivrs` to the IVR's PUT body.
 
     Raises ApiError naming the IVR and the field when a field is missing or of a type that cannot
@@ -198,7 +206,7 @@ def live_ivr_from_read_shape(item: Mapping[str, Any]) -> LiveIvr:
         fields[write] = reader.text(read, item)
     for read, write in INTEGER_FIELDS:
         fields[write] = reader.integer(read, item)
-    for read, write in RECORDING_FIELDS:
+    for read, write in RECORDING_FIELDS_BY_MAPPING[recordings]:
         fields[write] = reader.recording(read)
     for type_field, id_field, write in DESTINATION_FIELDS:
         fields[write] = reader.reference(
@@ -244,7 +252,11 @@ def _is_none_id(value: object) -> bool:
 
 
 def read_shape_from_body(
-    ivr_id: int, body: Body, *, previous: Mapping[str, Any] | None = None
+    ivr_id: int,
+    body: Body,
+    *,
+    previous: Mapping[str, Any] | None = None,
+    recordings: RecordingMapping = "swapped",
 ) -> dict[str, Any]:
     """The read shape `GET /v1/ivrs` would show after `PUT /v1/ivr/{ivr_id}` with `body`.
 
@@ -262,7 +274,7 @@ def read_shape_from_body(
         read[read_name] = written[write]
     for read_name, write in INTEGER_FIELDS:
         read[read_name] = written[write]
-    for read_name, write in RECORDING_FIELDS:
+    for read_name, write in RECORDING_FIELDS_BY_MAPPING[recordings]:
         read[read_name] = _bare_recording(read_name, written[write], ivr_id, write)
     for type_field, id_field, write in DESTINATION_FIELDS:
         read[type_field], read[id_field] = _split_reference(written[write], ivr_id, write)
@@ -301,7 +313,7 @@ def _write_menu(ivr_id: int, body: Mapping[str, Any], before: Mapping[str, Any])
 
 def _split_reference(reference: object, ivr_id: int, field: str) -> tuple[str, str]:
     if isinstance(reference, str):
-        kind, sep, ident = from_wire_reference(reference).partition(YAML_SEPARATOR)
+        kind, sep, ident = reference.partition(REFERENCE_SEPARATOR)
         if sep and kind and ident:
             return kind, ident
     raise ApiError(f"IVR {ivr_id}, field {field!r}: {reference!r} is not a `type|id` reference")
