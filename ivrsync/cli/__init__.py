@@ -26,6 +26,7 @@ from ivrsync.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, Ivrs
 #: not pay for httpx, nor `ivrsync apply` for the fake server: start-up counts in every CI step.
 _COMMAND_MODULES = {
     "apply": "apply",
+    "config": "config",
     "drift": "drift",
     "fake-smartflo": "fake",
     "import": "import_",

@@ -120,6 +120,7 @@ def apply(request: ApplyRequest, runtime: Runtime, hooks: ApplyHooks) -> ApplyRe
         hooks.show_plan(plan)
         if plan.is_empty:
             return ApplyResult(plan, None)
+        runtime.warn_unconfirmed_dialect()
         parallelism = settings.apply.parallelism
         # Opening the client sends nothing; it is opened here so that the refresh reads the
         # live IVRs through the same client (connection, login, retries) as the PUTs.

@@ -35,6 +35,7 @@ def import_ivrs(
     """
     runtime.check_base_url()
     credentials = runtime.credentials()
+    runtime.warn_unconfirmed_dialect()
     settings = runtime.settings
     with runtime.open_client(settings.smartflo, credentials) as client:
         account = fetch_live(client, recordings=settings.smartflo.recordings)

@@ -16,8 +16,18 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ivrsync.model import Problem
-from ivrsync.settings import Settings, SmartfloSettings, resolve_settings
-from ivrsync.smartflo.credentials import Credentials, check_base_url, credentials_from_env
+from ivrsync.settings import (
+    Settings,
+    SmartfloSettings,
+    resolve_settings,
+    unconfirmed_dialect,
+)
+from ivrsync.smartflo.credentials import (
+    Credentials,
+    check_base_url,
+    credentials_from_env,
+    is_loopback_url,
+)
 
 if TYPE_CHECKING:
     from ivrsync.smartflo.client import SmartfloClient
@@ -96,3 +106,20 @@ class Runtime:
     def check_base_url(self) -> str:
         """The base URL setting, refused (UsageError) unless https or http to loopback."""
         return check_base_url(self.settings.smartflo.base_url)
+
+    def warn_unconfirmed_dialect(self) -> None:
+        """Before writing to a real account whose API dialect nobody confirmed, say so once.
+
+        The dialect settings are guesses until `ivrsync probe` (or a person) sets them; the canary
+        and read-back limit the damage of a wrong guess, but the user should know. Loopback URLs
+        (the fake server) are exempt. It never blocks.
+        """
+        unset = unconfirmed_dialect(self.settings)
+        if not unset or is_loopback_url(self.settings.smartflo.base_url):
+            return
+        keys = ", ".join(unset)
+        self.warn(
+            f"the API dialect ({keys}) is not confirmed for this account: ivrsync is using its "
+            "built-in guesses; run `ivrsync probe --ivr ID --write` on a scratch IVR first "
+            "(README: First run against a real account)"
+        )

@@ -204,6 +204,14 @@ def check_base_url(url: str) -> str:
     return text.rstrip("/")
 
 
+def is_loopback_url(url: str) -> bool:
+    """True for a URL whose host is a loopback address (the fake server, a tunnel)."""
+    try:
+        return _is_loopback(urllib.parse.urlsplit(url.strip()).hostname or "")
+    except ValueError:
+        return False
+
+
 def _is_loopback(host: str) -> bool:
     if host.rstrip(".").lower() == "localhost":
         return True
