@@ -31,6 +31,7 @@ _COMMAND_MODULES = {
     "fake-smartflo": "fake",
     "import": "import_",
     "plan": "plan",
+    "probe": "probe",
     "schema": "schema",
     "state": "state",
     "validate": "validate",

@@ -30,19 +30,28 @@ from ivrsync.smartflo.credentials import (
 )
 
 if TYPE_CHECKING:
-    from ivrsync.smartflo.client import SmartfloClient
+    from ivrsync.smartflo.client import AuthScheme, SmartfloClient
 
 
 class ClientFactory(Protocol):
     """Opens a Smartflo client from the `[smartflo]` settings (`open_smartflo` is one)."""
 
     def __call__(
-        self, smartflo: SmartfloSettings, credentials: Credentials, *, max_connections: int = ...
+        self,
+        smartflo: SmartfloSettings,
+        credentials: Credentials,
+        *,
+        max_connections: int = ...,
+        auth_scheme: AuthScheme | None = ...,
     ) -> SmartfloClient: ...
 
 
 def open_smartflo(
-    smartflo: SmartfloSettings, credentials: Credentials, *, max_connections: int = 8
+    smartflo: SmartfloSettings,
+    credentials: Credentials,
+    *,
+    max_connections: int = 8,
+    auth_scheme: AuthScheme | None = None,
 ) -> SmartfloClient:
     """The real client; httpx is imported here, on first use, not when a command is loaded."""
     from ivrsync.smartflo.client import open_client
@@ -54,7 +63,8 @@ def open_smartflo(
         timeout=smartflo.timeout,
         retry=RetryPolicy(attempts=smartflo.retries + 1, base_delay=smartflo.retry_delay),
         max_connections=max_connections,
-        auth_scheme=smartflo.auth_scheme,
+        # `probe` asks for "auto" (try both); every other command uses the setting.
+        auth_scheme=auth_scheme or smartflo.auth_scheme,
         # 0 means "none" in the settings file, None in the client.
         rate_limit=smartflo.rate_limit or None,
         request_deadline=smartflo.request_deadline,

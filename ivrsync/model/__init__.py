@@ -8,6 +8,7 @@ from ivrsync.model.outcomes import (
     ApplyReport,
     Outcome,
     OutcomeStatus,
+    ProbeFinding,
     ReadBackMismatch,
     count_by_status,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "Outcome",
     "OutcomeStatus",
     "Plan",
+    "ProbeFinding",
     "Problem",
     "ReadBackMismatch",
     "RefreshedIvr",

@@ -104,3 +104,13 @@ class ReadBackMismatch:
     fields: tuple[FieldChange, ...]
     missing: bool = False
     settings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProbeFinding:
+    """One question `ivrsync probe` asked the account, its answer (None: the account could not
+    tell) and the evidence."""
+
+    question: str
+    answer: str | None
+    evidence: str
