@@ -203,7 +203,8 @@ def _read_back(
         for change in plan.changes
         if change.id in applied and change.body is not None
     ]
-    return read_back(sent, live.ivrs)
+    unreadable = {ivr_id: error.message for ivr_id, error in live.unreadable.items()}
+    return read_back(sent, live.ivrs, unreadable)
 
 
 def _not_attempted(changes: tuple[Change, ...], hooks: ApplyHooks) -> tuple[Outcome, ...]:

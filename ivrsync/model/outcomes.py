@@ -95,8 +95,9 @@ class ReadBackMismatch:
     """An applied IVR that Smartflo does not show as it was sent.
 
     `fields` hold the sent value as `before` and the stored (read back) value as `after`;
-    `missing` is true when the list no longer shows the IVR at all. `settings` names the
-    settings that most likely explain it (`separator`, `recordings`), empty when none does.
+    `missing` is true when the list no longer shows the IVR at all, `unreadable` says why the
+    list's item could not be mapped back to a body. `settings` names the settings that most
+    likely explain it (`separator`, `recordings`), empty when none does.
     """
 
     id: int
@@ -104,6 +105,7 @@ class ReadBackMismatch:
     fields: tuple[FieldChange, ...]
     missing: bool = False
     settings: tuple[str, ...] = ()
+    unreadable: str = ""
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,25 @@ _RECORDING_PAIR = frozenset({"invalid_recording", "recording_invalid"})
 
 
 def read_back(
-    sent: Iterable[tuple[int, str, Body]], live: Mapping[int, LiveIvr]
+    sent: Iterable[tuple[int, str, Body]],
+    live: Mapping[int, LiveIvr],
+    unreadable: Mapping[int, str] | None = None,
 ) -> tuple[ReadBackMismatch, ...]:
-    """One mismatch per IVR of `sent` (id, name, body sent) that `live` shows otherwise, by id."""
+    """One mismatch per IVR of `sent` (id, name, body sent) that `live` shows otherwise, by id.
+
+    `unreadable` holds, by id, why a listed item could not be mapped back to a body: a server
+    that stored a reference in another form than sent (an empty id after the separator) does
+    that, so the separator is the suspect.
+    """
     mismatches = []
     for ivr_id, name, body in sorted(sent, key=lambda item: item[0]):
         current = live.get(ivr_id)
+        why = (unreadable or {}).get(ivr_id)
+        if why is not None:
+            mismatches.append(
+                ReadBackMismatch(ivr_id, name, (), settings=("separator",), unreadable=why)
+            )
+            continue
         if current is None:
             mismatches.append(ReadBackMismatch(ivr_id, name, (), missing=True))
             continue

@@ -128,7 +128,10 @@ def render_read_back(mismatches: Sequence[ReadBackMismatch]) -> str:
         if mismatch.missing:
             lines.append(f"  {name}: no longer listed by GET /v1/ivrs")
             continue
-        lines.append(f"  {name}:")
+        if mismatch.unreadable:
+            lines.append(f"  {name}: cannot be read back: {mismatch.unreadable}")
+        else:
+            lines.append(f"  {name}:")
         for change in mismatch.fields:
             lines.append(
                 f"    {field_label(change.field)}: sent {_shown(change.before)}, "
