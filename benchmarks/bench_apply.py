@@ -121,7 +121,9 @@ def time_commands(root: Path, url: str, parallelism: int) -> dict[str, float]:
     as CI does); `apply` alone also validates and plans the 1,000 files before the first PUT.
     """
     configs = ["--config-dir", str(root / "ivr-configs")]
-    send = ["--base-url", url, "--parallelism", str(parallelism)]
+    # No client pacing: the fake has no rate limit, and Smartflo's (2/s by default) would measure
+    # only the pacing. The canary and the read-back stay on, as users run apply.
+    send = ["--base-url", url, "--parallelism", str(parallelism), "--rate-limit", "0"]
     plan_file = str(root / "plan.json")
     return {
         "plan": run_ivrsync(root, "plan", *configs, "--state", "saved.json", "--out", plan_file),
@@ -142,6 +144,7 @@ def time_engine(root: Path, url: str, parallelism: int, changes: int) -> float:
             credentials=Credentials(token=TOKEN),
             retry=RetryPolicy(attempts=1),
             max_connections=parallelism,
+            rate_limit=None,
         ) as client,
     ):
         plan = compute_plan(configs.configs, lock.state())
