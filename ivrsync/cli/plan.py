@@ -80,13 +80,14 @@ def command(
     """
     resolved = settings(config_dir=config_dir, state_path=state_path, base_url=base_url)
     request = PlanRequest(targets=targets, out_path=out_path, refresh=refresh)
-    result = plan(request, runtime(resolved))
+    context = runtime(resolved)
+    result = plan(request, context)
     if out_path is not None:
         click.echo(
             f"Saved the plan to {out_path}; apply it with `ivrsync apply {out_path}`.", err=True
         )
     if output_format == "json":
-        output = render_plan_json(result.plan)
+        output = render_plan_json(result.plan, key=context.plan_key())
     elif output_format == "markdown":
         output = render_plan_markdown(result.plan, verbose=verbose)
     else:

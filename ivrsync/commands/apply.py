@@ -35,6 +35,7 @@ from ivrsync.plan.planfile import check_plan_current, load_plan
 from ivrsync.plan.readback import read_back
 from ivrsync.plan.refresh import check_conflicts
 from ivrsync.plan.safety import Rail, check_mass_change
+from ivrsync.plan.verify import verify_saved_plan
 from ivrsync.smartflo.live import IvrLister, fetch_live
 from ivrsync.state import StateLock, StateStore
 
@@ -113,7 +114,7 @@ def apply(request: ApplyRequest, runtime: Runtime, hooks: ApplyHooks) -> ApplyRe
         credentials = runtime.credentials()
         state = lock.state()
         plan = (
-            _saved_plan(request.plan_file, state)
+            _saved_plan(request.plan_file, state, key=runtime.plan_key())
             if request.plan_file
             else _fresh_plan(request, state, runtime)
         )
@@ -255,8 +256,10 @@ def _fresh_plan(request: ApplyRequest, state: State, runtime: Runtime) -> Plan:
     return compute_plan(config_set.configs, state, targets=request.targets or None)
 
 
-def _saved_plan(plan_file: str, state: State) -> Plan:
-    """The saved plan, refused (PlanFileError) unless it was made from exactly this state."""
-    plan = load_plan(Path(plan_file))
+def _saved_plan(plan_file: str, state: State, *, key: bytes | None) -> Plan:
+    """The saved plan, refused (PlanFileError) unless it was made from exactly this state and
+    says exactly what it sends (`verify_saved_plan`)."""
+    plan = load_plan(Path(plan_file), key=key)
     check_plan_current(plan, state)
+    verify_saved_plan(plan, state)
     return plan

@@ -55,7 +55,7 @@ def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
         with runtime.open_client(runtime.settings.smartflo, credentials) as client:
             refreshed = fetch_refreshed(client, made, state, runtime)
     if request.out_path is not None:
-        save_plan(made, Path(request.out_path))
+        save_plan(made, Path(request.out_path), key=runtime.plan_key())
     return PlanResult(made, refreshed)
 
 

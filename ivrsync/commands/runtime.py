@@ -133,3 +133,10 @@ class Runtime:
             "built-in guesses; run `ivrsync probe --ivr ID --write` on a scratch IVR first "
             "(README: First run against a real account)"
         )
+
+    def plan_key(self) -> bytes | None:
+        """The key of keyed plan checksums (`IVRSYNC_PLAN_KEY`), None when unset."""
+        from ivrsync.plan.planfile import PLAN_KEY_VARIABLE
+
+        value = self.env.get(PLAN_KEY_VARIABLE, "")
+        return value.encode("utf-8") if value else None

@@ -216,3 +216,14 @@ def load_config_dir(config_dir: str | Path) -> ConfigSet:
             "(or IVRSYNC_CONFIG_DIR) at the folder holding the IVR files",
         )
     return load_config_set([config_dir])
+
+
+def document_errors(document: dict[str, Any]) -> list[str]:
+    """The schema's complaints about one IVR document that did not come from a file (a saved
+    plan's body, turned back into a document): `path: message` each, [] when valid."""
+    if _fast_check()(document):
+        return []
+    return [
+        f"{'.'.join(str(p) for p in error.absolute_path) or '(document)'}: {error.message}"
+        for error in schema_validator().iter_errors(dict(document))
+    ]

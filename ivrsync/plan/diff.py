@@ -136,7 +136,7 @@ def _adopt(config: IvrConfig) -> Change:
         name=config.name,
         action="adopt",
         source=config.source,
-        fields=_all_fields(config.body),
+        fields=all_fields(config.body),
         body=config.body,
         digest=config.digest,
         state_digest=None,
@@ -157,7 +157,7 @@ def _forget(entry: StateEntry) -> Change:
     )
 
 
-def _all_fields(body: Body) -> tuple[FieldChange, ...]:
+def all_fields(body: Body) -> tuple[FieldChange, ...]:
     """The whole body as changes from nothing: what an adopt PUTs."""
     flat = _flatten(body)
     menu: dict[str, Any] = flat.pop("menu")

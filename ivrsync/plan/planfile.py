@@ -25,6 +25,7 @@ field, so a plan edited by hand after review is refused rather than applied.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -53,8 +54,9 @@ _TOP_FIELDS = (
 )
 
 
-def plan_to_document(plan: Plan) -> dict[str, Any]:
-    """The plan as the documented JSON-compatible dict, checksum included."""
+def plan_to_document(plan: Plan, *, key: bytes | None = None) -> dict[str, Any]:
+    """The plan as the documented JSON-compatible dict, checksum (or, with `key`, HMAC)
+    included."""
     document: dict[str, Any] = {
         "format_version": PLAN_FORMAT_VERSION,
         "ivrsync_version": __version__,
@@ -73,29 +75,39 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
             {"id": ref.id, "name": ref.name, "source": ref.source} for ref in plan.unchanged
         ],
     }
-    document["checksum"] = document_checksum(document)
+    document["checksum"] = document_checksum(document, key=key)
     return document
 
 
-def document_checksum(document: Mapping[str, Any]) -> str:
-    """`sha256:<hex>` over the canonical JSON of the document without its `checksum` field."""
-    content = {key: value for key, value in document.items() if key != "checksum"}
+#: The environment variable holding the key of keyed plan checksums (a CI secret).
+PLAN_KEY_VARIABLE = "IVRSYNC_PLAN_KEY"
+_KEYED = "hmac-sha256:"
+
+
+def document_checksum(document: Mapping[str, Any], *, key: bytes | None = None) -> str:
+    """`sha256:<hex>` over the canonical JSON of the document without its `checksum` field, or
+    with `key` `hmac-sha256:<hex>`: only a holder of the key can make a plan that verifies."""
+    content = {name: value for name, value in document.items() if name != "checksum"}
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if key is not None:
+        return _KEYED + hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def render_plan_json(plan: Plan) -> str:
+def render_plan_json(plan: Plan, *, key: bytes | None = None) -> str:
     """The plan document as text: indented, keys sorted, newline at the end."""
-    return json.dumps(plan_to_document(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    document = plan_to_document(plan, key=key)
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def save_plan(plan: Plan, path: Path) -> None:
+def save_plan(plan: Plan, path: Path, *, key: bytes | None = None) -> None:
     """Write the plan document to `path` atomically: readers see the old file or the new one.
 
     Raises `PlanFileError` naming the file when it cannot be written.
     """
     try:
-        write_atomically(path, render_plan_json(plan).encode("utf-8"), make_folder=False)
+        text = render_plan_json(plan, key=key)
+        write_atomically(path, text.encode("utf-8"), make_folder=False)
     except OSError as exc:
         raise PlanFileError(
             f"cannot write the plan file {path}: {exc.strerror or exc}",
@@ -103,7 +115,7 @@ def save_plan(plan: Plan, path: Path) -> None:
         ) from exc
 
 
-def load_plan(path: Path) -> Plan:
+def load_plan(path: Path, *, key: bytes | None = None) -> Plan:
     """Read a plan saved by `save_plan` (or `plan --format json`). Never writes.
 
     Raises `PlanFileError` naming the file when it cannot be read, is not JSON, has another
@@ -138,12 +150,30 @@ def load_plan(path: Path) -> Plan:
     missing = [name for name in _TOP_FIELDS if name not in document]
     if missing:
         raise reader.error("", f"missing field(s): {', '.join(missing)}")
-    if document["checksum"] != document_checksum(document):
+    _check_checksum(path, document, key)
+    return reader.plan(document)
+
+
+def _check_checksum(path: Path, document: Mapping[str, Any], key: bytes | None) -> None:
+    """With a key, only a plan keyed with it passes; without one, a keyed plan is refused too
+    (it cannot be checked), so a team that signs plans never applies an unsigned one by mistake."""
+    given = str(document["checksum"])
+    if given.startswith(_KEYED) and key is None:
+        raise PlanFileError(
+            f"the plan file {path} is signed with a key (hmac-sha256), and no key is set",
+            hint=f"set {PLAN_KEY_VARIABLE} to the key the plan was made with",
+        )
+    if key is not None and not given.startswith(_KEYED):
+        raise PlanFileError(
+            f"the plan file {path} is not signed, and {PLAN_KEY_VARIABLE} is set: only plans "
+            "made with the key are applied",
+            hint=f"make the plan with {PLAN_KEY_VARIABLE} set: `ivrsync plan --out FILE`",
+        )
+    if not hmac.compare_digest(given, document_checksum(document, key=key)):
         raise PlanFileError(
             f"the plan file {path} fails its checksum: it was changed after it was made",
             hint="never edit a plan; make a new one with `ivrsync plan --out FILE` and review it",
         )
-    return reader.plan(document)
 
 
 def _change_to_document(change: Change) -> dict[str, Any]:

@@ -1,0 +1,58 @@
+"""A saved plan is checked before apply sends anything: it must say exactly what it sends.
+
+The plan file's checksum is an unkeyed sha256 (or, with `IVRSYNC_PLAN_KEY`, an HMAC): it
+catches an edited plan by accident, not an adversary who can edit the artifact. So apply never
+trusts a plan more than a reviewer did: before any request, each body must pass the schema and
+be canonical (exactly what `plan` would have made from a file), match its digest, and produce,
+against the current state, exactly the field changes the plan shows (what the reviewer read).
+"""
+
+from __future__ import annotations
+
+from ivrsync.body import body_from_document, digest_body, document_from_body
+from ivrsync.config.validate import document_errors
+from ivrsync.errors import PlanFileError
+from ivrsync.model import BODY_FIELDS, Change, Plan, State
+from ivrsync.plan.diff import all_fields, diff_bodies
+
+
+def verify_saved_plan(plan: Plan, state: State) -> None:
+    """Raise PlanFileError naming every change whose body or fields do not hold up."""
+    problems = [f"  {c.id} {c.name}: {why}" for c in plan.changes if (why := _problem(c, state))]
+    if problems:
+        raise PlanFileError(
+            "the plan file does not hold up; nothing was sent:\n" + "\n".join(problems),
+            hint="apply only plans CI made itself (its own artifacts); make and review a new "
+            "plan with `ivrsync plan --out FILE`",
+        )
+
+
+def _problem(change: Change, state: State) -> str | None:
+    entry = state.entries.get(change.id)
+    if change.action == "forget":
+        if change.body is not None or change.fields:
+            return "a forget must send nothing"
+        return None if entry is not None else "forgets an IVR the state does not manage"
+    body = change.body
+    if body is None or change.digest is None:
+        return f"an {change.action} without a body"
+    if list(body) != list(BODY_FIELDS):
+        return "its body has other fields than the PUT body's"
+    errors = document_errors(document_from_body(change.id, body))
+    if errors:
+        return "its body fails the schema: " + "; ".join(errors[:3])
+    if body_from_document(document_from_body(change.id, body)) != dict(body):
+        return "its body is not in canonical form (no plan made by ivrsync looks like this)"
+    if digest_body(body) != change.digest:
+        return "its body does not match its digest"
+    if change.action == "update":
+        if entry is None:
+            return "updates an IVR the state does not manage"
+        expected = diff_bodies(entry.body, body)
+    else:
+        if entry is not None:
+            return "adopts an IVR the state already manages"
+        expected = all_fields(body)
+    if expected != change.fields:
+        return "the field changes it shows are not what its body does (edited after review?)"
+    return None
