@@ -107,3 +107,37 @@ def test_an_explicit_settings_file_that_does_not_exist_is_an_error(
 
     assert result.exit_code == 1
     assert "missing.toml" in result.stderr
+
+
+FIRST_CONTACT = "warning: the API dialect (separator, auth_scheme, recordings) is not confirmed"
+
+
+@pytest.mark.parametrize("command", ["apply", "import"])
+def test_first_contact_with_a_real_account_warns_until_the_dialect_is_set(
+    run_cli: RunCli, project: Path, command: str
+) -> None:
+    write_ivr(project / "ivr-configs", ivr_document(1))
+    env = {"SMARTFLO_API_TOKEN": SECRET, "SMARTFLO_BASE_URL": "https://smartflo.invalid"}
+    args = [command, "--retries", "0"] + (["--auto-approve"] if command == "apply" else [])
+
+    unconfirmed = run_cli(*args, env=env)
+    (project / "ivrsync.toml").write_text(
+        '[smartflo]\nseparator = "|"\nauth_scheme = "bearer"\nrecordings = "swapped"\n', "utf-8"
+    )
+    confirmed = run_cli(*args, env=env)
+
+    assert unconfirmed.exit_code == 1  # the host does not exist: the warning came first
+    assert FIRST_CONTACT in unconfirmed.stderr
+    assert "ivrsync probe --ivr ID --write" in unconfirmed.stderr
+    assert confirmed.exit_code == 1
+    assert FIRST_CONTACT not in confirmed.stderr
+
+
+def test_the_fake_server_on_loopback_is_no_first_contact(run_cli: RunCli, project: Path) -> None:
+    write_ivr(project / "ivr-configs", ivr_document(1))
+    env = {"SMARTFLO_API_TOKEN": SECRET, "SMARTFLO_BASE_URL": "http://127.0.0.1:9"}
+
+    result = run_cli("apply", "--auto-approve", "--retries", "0", env=env)
+
+    assert result.exit_code == 1
+    assert FIRST_CONTACT not in result.stderr
