@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
-from ivrsync.model import BODY_FIELDS, DTMF_KEYS, SCALAR_FIELDS, Body
+from ivrsync.model import BODY_FIELDS, DTMF_KEYS, REFERENCE_FIELDS, SCALAR_FIELDS, Body
 
 #: The separator between a reference's type and id (`extension|0504...`) in YAML files, bodies,
 #: digests, the state and plan files: one canonical form, whatever the API takes. The IVR pages
@@ -35,19 +35,6 @@ def dtmf_key(option: object) -> str:
 def dtmf_rank(key: str) -> int:
     """Sort rank of a DTMF key; unknown keys (already reported by validation) sort last."""
     return _KEY_RANK.get(key, len(_KEY_RANK))
-
-
-REFERENCE_FIELDS = frozenset(
-    {
-        "recording",
-        "invalid_recording",
-        "invalid_destination",
-        "timeout_retry_recording",
-        "timeout_recording",
-        "timeout_destination",
-        "recording_invalid",
-    }
-)
 
 
 def body_from_document(document: Mapping[str, Any]) -> dict[str, Any]:

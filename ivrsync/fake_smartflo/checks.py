@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ivrsync.model import BODY_FIELDS, DTMF_KEYS, SCALAR_FIELDS
+from ivrsync.model import (
+    BODY_FIELDS,
+    DTMF_KEYS,
+    INTEGER_FIELDS,
+    REFERENCE_FIELDS,
+    SCALAR_FIELDS,
+)
 
 #: Documented only by Servetel/Acefone ("where the account has SMS templates enabled").
 OPTIONAL_FIELDS: tuple[str, ...] = ("sms_template",)
 
-INTEGER_FIELDS = frozenset({"timeout", "incorrect_count", "timeout_tries"})
-STRING_FIELDS = frozenset({"name", "description"})
-REFERENCE_FIELDS = frozenset(SCALAR_FIELDS) - INTEGER_FIELDS - STRING_FIELDS
 
 # A pipe anywhere but the one separator means the other separator convention.
 _PIPE = "|"

@@ -45,6 +45,11 @@ SCALAR_FIELDS: tuple[str, ...] = (
 )
 BODY_FIELDS: tuple[str, ...] = (*SCALAR_FIELDS, "option", "destination")
 
+#: The scalar fields by kind: whole numbers, free text, and `type|id` references.
+INTEGER_FIELDS: frozenset[str] = frozenset({"timeout", "incorrect_count", "timeout_tries"})
+TEXT_FIELDS: frozenset[str] = frozenset({"name", "description"})
+REFERENCE_FIELDS: frozenset[str] = frozenset(SCALAR_FIELDS) - INTEGER_FIELDS - TEXT_FIELDS
+
 #: DTMF keys in canonical menu order (keypad digits, then `*` and `#`).
 DTMF_KEYS: tuple[str, ...] = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#")
 

@@ -10,8 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ivrsync.body import REFERENCE_FIELDS
-from ivrsync.model import MENU_PREFIX, Body, FieldChange, LiveIvr, ReadBackMismatch
+from ivrsync.model import (
+    MENU_PREFIX,
+    REFERENCE_FIELDS,
+    Body,
+    FieldChange,
+    LiveIvr,
+    ReadBackMismatch,
+)
 from ivrsync.plan.diff import diff_bodies
 
 #: The two recordings whose read names the docs leave open (`[smartflo] recordings`).

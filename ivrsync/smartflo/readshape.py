@@ -24,13 +24,13 @@ from ivrsync.model import BODY_FIELDS, Body, LiveIvr
 RECORDING_TYPE = "recording"
 
 #: Read-shape string fields copied as they are.
-TEXT_FIELDS: tuple[tuple[str, str], ...] = (
+TEXT_READ_FIELDS: tuple[tuple[str, str], ...] = (
     ("name", "name"),
     ("description", "description"),
 )
 
 #: Read-shape integer fields -> body fields.
-INTEGER_FIELDS: tuple[tuple[str, str], ...] = (
+INTEGER_READ_FIELDS: tuple[tuple[str, str], ...] = (
     ("timeout", "timeout"),
     ("invalid_retries", "incorrect_count"),
     ("timeout_retries", "timeout_tries"),
@@ -202,9 +202,9 @@ def live_ivr_from_read_shape(
     """
     reader = _Reader(item)
     fields: dict[str, Any] = {}
-    for read, write in TEXT_FIELDS:
+    for read, write in TEXT_READ_FIELDS:
         fields[write] = reader.text(read, item)
-    for read, write in INTEGER_FIELDS:
+    for read, write in INTEGER_READ_FIELDS:
         fields[write] = reader.integer(read, item)
     for read, write in RECORDING_FIELDS_BY_MAPPING[recordings]:
         fields[write] = reader.recording(read)
@@ -270,9 +270,9 @@ def read_shape_from_body(
     before: Mapping[str, Any] = previous or {}
     read: dict[str, Any] = {"id": ivr_id}
     written = dict(body)
-    for read_name, write in TEXT_FIELDS:
+    for read_name, write in TEXT_READ_FIELDS:
         read[read_name] = written[write]
-    for read_name, write in INTEGER_FIELDS:
+    for read_name, write in INTEGER_READ_FIELDS:
         read[read_name] = written[write]
     for read_name, write in RECORDING_FIELDS_BY_MAPPING[recordings]:
         read[read_name] = _bare_recording(read_name, written[write], ivr_id, write)
