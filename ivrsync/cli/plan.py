@@ -25,7 +25,7 @@ from ivrsync.cli.options import (
 )
 from ivrsync.cli.refresh_options import refresh_option
 from ivrsync.commands.plan import PlanRequest, plan
-from ivrsync.errors import EXIT_CHANGES, EXIT_OK
+from ivrsync.errors import EXIT_CHANGES, EXIT_OK, IvrsyncError
 from ivrsync.plan.planfile import render_plan_json
 from ivrsync.render.plan_markdown import render_plan_markdown
 from ivrsync.render.plan_text import render_plan_text
@@ -86,15 +86,26 @@ def command(
         click.echo(
             f"Saved the plan to {out_path}; apply it with `ivrsync apply {out_path}`.", err=True
         )
+    refusal = _refusal_text(result.refusal)
     if output_format == "json":
         output = render_plan_json(result.plan, key=context.plan_key())
+        if refusal is not None:
+            # The JSON document stays exactly the plan (apply reads it); the notice goes aside.
+            click.echo(f"warning: apply will refuse this plan: {refusal}", err=True)
     elif output_format == "markdown":
-        output = render_plan_markdown(result.plan, verbose=verbose)
+        output = render_plan_markdown(result.plan, verbose=verbose, refusal=refusal)
     else:
-        output = render_plan_text(result.plan, color=use_color(no_color=no_color), verbose=verbose)
+        color = use_color(no_color=no_color)
+        output = render_plan_text(result.plan, color=color, verbose=verbose, refusal=refusal)
         if result.refreshed is not None:
             output += "\n" + render_refresh_text(result.refreshed)
     click.echo(output, nl=False)
     if result.refreshed is not None and output_format != "text":
         click.echo(render_refresh_text(result.refreshed), err=True, nl=False)
     return EXIT_CHANGES if detailed_exitcode and not result.plan.is_empty else EXIT_OK
+
+
+def _refusal_text(refusal: IvrsyncError | None) -> str | None:
+    if refusal is None:
+        return None
+    return f"{refusal.message}\n(override: {refusal.hint})" if refusal.hint else refusal.message

@@ -109,15 +109,28 @@ def apply(request: ApplyRequest, runtime: Runtime, hooks: ApplyHooks) -> ApplyRe
     check_request(request)
     settings = runtime.settings
     runtime.check_base_url()
+    # Local, free checks first: a missing config folder or a broken plan file is reported
+    # before credentials are even looked at.
+    saved = (
+        load_plan(Path(request.plan_file), key=runtime.plan_key()) if request.plan_file else None
+    )
+    configs = (
+        None
+        if saved is not None
+        else require_valid_configs(
+            settings.paths.config_dir, runtime, consequence="nothing was planned or applied"
+        ).configs
+    )
     store = StateStore(settings.paths.state)
     with store.lock(command=_command_line(request.plan_file)) as lock:
         credentials = runtime.credentials()
         state = lock.state()
-        plan = (
-            _saved_plan(request.plan_file, state, key=runtime.plan_key())
-            if request.plan_file
-            else _fresh_plan(request, state, runtime)
-        )
+        if saved is not None:
+            plan = _checked_plan(saved, state)
+        else:
+            assert configs is not None
+            check_targets(request.targets, configs, state)
+            plan = compute_plan(configs, state, targets=request.targets or None)
         hooks.show_plan(plan)
         if plan.is_empty:
             return ApplyResult(plan, None)
@@ -247,19 +260,9 @@ def _command_line(plan_file: str | None) -> str:
     return f"ivrsync apply {plan_file}" if plan_file else "ivrsync apply"
 
 
-def _fresh_plan(request: ApplyRequest, state: State, runtime: Runtime) -> Plan:
-    """The plan from the configs against the locked state; ConfigError when they are invalid."""
-    config_set = require_valid_configs(
-        runtime.settings.paths.config_dir, runtime, consequence="nothing was planned or applied"
-    )
-    check_targets(request.targets, config_set.configs, state)
-    return compute_plan(config_set.configs, state, targets=request.targets or None)
-
-
-def _saved_plan(plan_file: str, state: State, *, key: bytes | None) -> Plan:
+def _checked_plan(plan: Plan, state: State) -> Plan:
     """The saved plan, refused (PlanFileError) unless it was made from exactly this state and
     says exactly what it sends (`verify_saved_plan`)."""
-    plan = load_plan(Path(plan_file), key=key)
     check_plan_current(plan, state)
     verify_saved_plan(plan, state)
     return plan

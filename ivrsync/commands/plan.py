@@ -14,10 +14,11 @@ from pathlib import Path
 from ivrsync.commands.live import fetch_refreshed
 from ivrsync.commands.runtime import Runtime
 from ivrsync.commands.validate import require_valid_configs
-from ivrsync.errors import UsageError
+from ivrsync.errors import MassChangeError, UsageError
 from ivrsync.model import IvrConfig, Plan, RefreshedPlan, State
 from ivrsync.plan.diff import compute_plan, unknown_targets
 from ivrsync.plan.planfile import save_plan
+from ivrsync.plan.safety import Rail, mass_change_refusal
 from ivrsync.state import StateStore
 
 
@@ -34,6 +35,9 @@ class PlanRequest:
 class PlanResult:
     plan: Plan
     refreshed: RefreshedPlan | None  # exactly when the request asked for a refresh
+    #: Why `apply` would refuse this plan (the safety rail), so a reviewer sees it before the
+    #: merge rather than after; None when apply would go ahead.
+    refusal: MassChangeError | None = None
 
 
 def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
@@ -56,7 +60,9 @@ def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
             refreshed = fetch_refreshed(client, made, state, runtime)
     if request.out_path is not None:
         save_plan(made, Path(request.out_path), key=runtime.plan_key())
-    return PlanResult(made, refreshed)
+    apply_settings = runtime.settings.apply
+    rail = Rail(apply_settings.mass_change_ratio, apply_settings.mass_change_minimum)
+    return PlanResult(made, refreshed, mass_change_refusal(made, state, rail))
 
 
 def check_out_path(out_path: str, store: StateStore, sources: Iterable[str]) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ivrsync.commands.runtime import Runtime
 from ivrsync.config.validate import load_config_dir, load_config_set
 from ivrsync.errors import ConfigError
-from ivrsync.model import ConfigSet
+from ivrsync.files import display_path
+from ivrsync.model import ConfigSet, Problem
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,27 @@ def validate(
     of every file is in the result.
     """
     config_set = load_config_set(paths) if paths else load_config_dir(config_dir)
+    if config_set.files_read == 0:
+        config_set = replace(
+            config_set, problems=(*config_set.problems, _nothing_found(paths, config_dir))
+        )
     failed = not config_set.ok or (strict and bool(config_set.problems))
     return ValidateResult(config_set, failed)
+
+
+def _nothing_found(paths: Sequence[str], config_dir: str | Path) -> Problem:
+    """An empty folder is worth a word: `checked 0 files: no problems` reassures falsely."""
+    where = ", ".join(paths) if paths else display_path(config_dir)
+    return Problem(
+        file=where,
+        line=0,
+        column=0,
+        path="",
+        message="no IVR files (*.yaml, *.yml) found here",
+        severity="warning",
+        hint="check the folder (--config-dir, [paths] config_dir); an apply would forget "
+        "every managed IVR",
+    )
 
 
 def require_valid_configs(

@@ -29,26 +29,53 @@ def mass_change(plan: Plan, state: State, rail: Rail = Rail()) -> tuple[Change, 
     """
     managed = len(state.entries)
     touched = tuple(c for c in plan.changes if c.action in ("update", "forget"))
+    if forgets_everything(plan, state):
+        return touched
     if managed < rail.minimum or len(touched) <= rail.ratio * managed:
         return ()
     return touched
+
+
+def forgets_everything(plan: Plan, state: State) -> bool:
+    """Would the plan stop managing every managed IVR? Whatever the count, that is almost always
+    an empty or wrong config folder, never a review-sized change."""
+    forgets = {c.id for c in plan.changes if c.action == "forget"}
+    return bool(state.entries) and forgets >= state.entries.keys()
 
 
 def check_mass_change(
     plan: Plan, state: State, *, allow: bool = False, rail: Rail = Rail()
 ) -> None:
     """Raise MassChangeError listing the IVRs when the plan trips the safety rail (unless allow)."""
+    refusal = mass_change_refusal(plan, state, rail, sent_nothing=True)
+    if refusal is not None and not allow:
+        raise refusal
+
+
+def mass_change_refusal(
+    plan: Plan, state: State, rail: Rail = Rail(), *, sent_nothing: bool = False
+) -> MassChangeError | None:
+    """Why apply would refuse this plan, or None; `plan` shows it before the merge, apply
+    raises it (`sent_nothing` adds that nothing was sent)."""
     touched = mass_change(plan, state, rail)
-    if not touched or allow:
-        return
+    if not touched:
+        return None
     managed = len(state.entries)
+    tail = "; nothing was sent" if sent_nothing else ""
+    if forgets_everything(plan, state):
+        return MassChangeError(
+            f"this plan would forget every managed IVR ({managed} of {managed}): the configs "
+            f"have none of them{tail}",
+            hint="check the config folder (--config-dir, [paths] config_dir); if ivrsync should "
+            "really stop managing them all, rerun with --allow-mass-change",
+        )
     share = 100 * len(touched) / managed
     lines = [
         f"this plan would change {len(touched)} of {managed} managed IVRs ({share:.0f}%, more than"
-        f" {rail.ratio:.0%}); nothing was sent:",
+        f" {rail.ratio:.0%}){tail}:",
         *(f"  {c.action} {c.id} {c.name}" for c in touched),
     ]
-    raise MassChangeError(
+    return MassChangeError(
         "\n".join(lines),
         hint="check that this is intended (a deleted folder? a wrong --config-dir?), then rerun"
         " with --allow-mass-change",

@@ -32,7 +32,9 @@ DEFAULT_LIMIT = 60_000
 _BACKTICK_RUN = re.compile(r"`+")
 
 
-def render_plan_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT, verbose: bool = False) -> str:
+def render_plan_markdown(
+    plan: Plan, *, limit: int = DEFAULT_LIMIT, verbose: bool = False, refusal: str | None = None
+) -> str:
     """The plan as markdown of at most `limit` characters, ending in a newline.
 
     The first line is `PLAN_MARKER`. Blocks are added in plan order while they fit; when the
@@ -42,6 +44,12 @@ def render_plan_markdown(plan: Plan, *, limit: int = DEFAULT_LIMIT, verbose: boo
     heading, summary and notices.
     """
     head = [PLAN_MARKER + "\n## ivrsync plan"]
+    if refusal is not None:
+        # A callout at the top: the rail is met in review, not first after the merge.
+        quoted = "\n".join(
+            f"> {line}" for line in f"**apply will refuse this plan**: {refusal}".splitlines()
+        )
+        head.append(f"> [!WARNING]\n{quoted}")
     foot: list[str] = []
     if plan.targets is not None:
         head.append(_partial_quote(plan.targets))

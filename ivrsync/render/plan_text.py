@@ -36,14 +36,20 @@ _INDENT = "    "
 _TARGETS_SHOWN = 20
 
 
-def render_plan_text(plan: Plan, *, color: bool = False, verbose: bool = False) -> str:
+def render_plan_text(
+    plan: Plan, *, color: bool = False, verbose: bool = False, refusal: str | None = None
+) -> str:
     """The plan as terminal text ending in a newline; ANSI colours only when `color`.
 
     Changed IVRs come in plan order (by id), each a header line and its field lines. `verbose`
-    also lists the unchanged IVRs. A partial plan says so at the top and at the bottom.
+    also lists the unchanged IVRs. A partial plan says so at the top and at the bottom; so does
+    `refusal`, why apply would refuse the plan (the safety rail), at the top.
     """
     paint = _ansi if color else _plain
     lines: list[str] = []
+    if refusal is not None:
+        first, *rest = f"! apply will refuse this plan: {refusal}".splitlines()
+        lines += [paint("!", first), *rest, ""]
     if plan.targets is not None:
         lines += [paint("!", partial_notice(plan.targets)), ""]
     for change in plan.changes:
