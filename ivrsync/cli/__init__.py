@@ -33,6 +33,7 @@ _COMMAND_MODULES = {
     "plan": "plan",
     "probe": "probe",
     "schema": "schema",
+    "show": "show",
     "state": "state",
     "validate": "validate",
 }
