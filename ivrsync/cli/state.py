@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ivrsync.cli.options import format_option, settings, state_option
-from ivrsync.commands.state import list_state, show_entry, unlock
+from ivrsync.commands.state import list_state, merge, show_entry, unlock
 from ivrsync.errors import EXIT_OK
 from ivrsync.files import display_path
 from ivrsync.render.state import (
@@ -53,4 +55,34 @@ def unlock_command(force: bool, state_path: str | None) -> int:
     """Remove the lock of a run that died; refuses while the holder may be alive."""
     lock_path, holder = unlock(settings(state_path=state_path).paths.state, force=force)
     click.echo(render_unlocked(lock_path, holder))
+    return EXIT_OK
+
+
+@command.command("merge")
+@click.argument("ours", required=False, type=click.Path(dir_okay=False, path_type=str))
+@click.argument("theirs", required=False, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--base", type=click.Path(dir_okay=False, path_type=str), help="Their common base.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Where to write the merge (default: the state file).",
+)
+@state_option
+def merge_command(
+    ours: str | None, theirs: str | None, base: str | None, out: str | None, state_path: str | None
+) -> int:
+    """Merge two states of the same lineage after two branches both applied.
+
+    Without OURS and THEIRS, reads both sides (and the base) of the conflicted state file from
+    git's index. Per IVR, the entry applied last wins. As a git merge driver:
+    `ivrsync state merge %A %B --base %O --out %A`.
+    """
+    path = settings(state_path=state_path).paths.state
+    target = Path(out) if out else path
+    merged = merge(path, ours=ours, theirs=theirs, base=base, out=target)
+    count = len(merged.entries)
+    click.echo(
+        f"merged: {count} managed IVR{'s' if count != 1 else ''}, serial {merged.serial}; "
+        f"written to {display_path(target)} (`git add` it to conclude the merge)"
+    )
     return EXIT_OK

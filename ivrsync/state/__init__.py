@@ -4,10 +4,24 @@ Other packages import from here only, never from the modules inside, so the stat
 disk and in code can change without touching its users. Inside: `document` (the state file's
 format, pure), `journal` (the journal's format and replay, pure), `lockfile` (the flock-based
 run lock), `disk` (reading the state file and journal: regular files only, bounded) and
-`store` (`StateStore`, and `StateLock` with its group commit).
+`store` (`StateStore`, and `StateLock` with its group commit), `merge` (two branches' states).
 """
 
-from ivrsync.state.document import render_state_document
+from ivrsync.state.disk import read_state_file
+from ivrsync.state.document import (
+    encode_state_document,
+    read_state_document,
+    render_state_document,
+)
+from ivrsync.state.merge import merge_states
 from ivrsync.state.store import StateLock, StateStore
 
-__all__ = ["StateLock", "StateStore", "render_state_document"]
+__all__ = [
+    "StateLock",
+    "StateStore",
+    "encode_state_document",
+    "merge_states",
+    "read_state_document",
+    "read_state_file",
+    "render_state_document",
+]

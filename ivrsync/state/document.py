@@ -27,6 +27,7 @@ from ivrsync import __version__
 from ivrsync.body import digest_body
 from ivrsync.errors import StateError
 from ivrsync.model import BODY_FIELDS, State, StateEntry
+from ivrsync.state.merge import conflict_error, conflict_line
 
 #: The state file format this ivrsync writes and the newest it reads.
 STATE_VERSION: Final = 1
@@ -316,6 +317,8 @@ def read_state_document(data: bytes, path: str | Path) -> State:
     try:
         return parse_state(decode_json(text))
     except NotJson as exc:
+        if (line := conflict_line(text)) is not None:
+            raise conflict_error(path, line) from None
         error = exc.error
         if isinstance(error, json.JSONDecodeError):
             where = f"line {error.lineno}, column {error.colno}: {error.msg}"
