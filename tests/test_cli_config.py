@@ -141,3 +141,18 @@ def test_the_fake_server_on_loopback_is_no_first_contact(run_cli: RunCli, projec
 
     assert result.exit_code == 1
     assert FIRST_CONTACT not in result.stderr
+
+
+def test_without_settings_a_sub_folder_uses_the_repository_roots_folders(
+    run_cli: RunCli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_ivr(project / "ivr-configs", ivr_document(5))
+    (project / "docs" / "deep").mkdir(parents=True)
+    monkeypatch.chdir(project / "docs" / "deep")
+
+    planned = run_cli("plan")
+    shown = origins(run_cli)
+
+    assert planned.exit_code == 0, planned.stderr
+    assert "Plan: 0 to update, 1 to adopt" in planned.stdout
+    assert shown["paths.config_dir"] == "default"

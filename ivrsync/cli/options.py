@@ -18,7 +18,12 @@ import click
 from ivrsync.commands.runtime import Runtime
 from ivrsync.model import Problem
 from ivrsync.render.problems import render_problems
-from ivrsync.settings import Settings, find_settings_file, resolve_settings
+from ivrsync.settings import (
+    Settings,
+    find_repository_root,
+    find_settings_file,
+    resolve_settings,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -158,7 +163,10 @@ def settings(**flags: object) -> Settings:
     explicit = context.find_root().params.get("config_file") if context is not None else None
     path = find_settings_file(Path.cwd(), explicit=explicit, env=os.environ)
     given = {FLAG_SETTINGS[name]: value for name, value in flags.items() if value is not None}
-    return resolve_settings(path, env=os.environ, flags=given)
+    # Without a settings file, the default folder and state are the repository root's, as git
+    # finds its root: a run from a sub-folder plans the same IVRs as one from the top.
+    root = find_repository_root(Path.cwd()) if path is None else None
+    return resolve_settings(path, env=os.environ, flags=given, root=root)
 
 
 def warn(text: str) -> None:

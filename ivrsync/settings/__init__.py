@@ -12,7 +12,7 @@ The table of settings is `SETTINGS` (built from the section dataclasses in `sche
 
 from __future__ import annotations
 
-from ivrsync.settings.load import find_settings_file, read_settings_file
+from ivrsync.settings.load import find_repository_root, find_settings_file, read_settings_file
 from ivrsync.settings.resolve import (
     Settings,
     dialect_confirmed,
@@ -50,6 +50,7 @@ __all__ = [
     "Settings",
     "SmartfloSettings",
     "dialect_confirmed",
+    "find_repository_root",
     "find_settings_file",
     "read_settings_file",
     "resolve_settings",

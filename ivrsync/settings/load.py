@@ -92,6 +92,12 @@ def find_settings_file(start: Path, *, explicit: str | None, env: Mapping[str, s
     return None
 
 
+def find_repository_root(start: Path) -> Path | None:
+    """The nearest folder, from `start` up, holding a `.git` file or folder; None outside one."""
+    folder = start.absolute()
+    return next((c for c in (folder, *folder.parents) if (c / ".git").exists()), None)
+
+
 def _existing(name: str, source: str) -> Path:
     path = Path(name)
     if path.is_file():

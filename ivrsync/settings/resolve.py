@@ -92,7 +92,11 @@ def _from_flag(kind: Kind, value: object) -> object:
 
 
 def resolve_settings(
-    file: Path | None, *, env: Mapping[str, str], flags: Mapping[str, object]
+    file: Path | None,
+    *,
+    env: Mapping[str, str],
+    flags: Mapping[str, object],
+    root: Path | None = None,
 ) -> Settings:
     """Every setting from `flags` > `env` > `file` > the defaults.
 
@@ -100,7 +104,8 @@ def resolve_settings(
     a name absent or None was not given. A flag value of the setting's type is checked as is, a
     string is converted like an environment variable's. An empty environment variable counts as
     unset. Raises UsageError listing every problem of the file, the variables and the flags; a
-    flag name that is no setting is a bug (ValueError).
+    flag name that is no setting is a bug (ValueError). Default paths are relative to the file's
+    folder, else to `root` (the repository root, as git finds it), else to the working folder.
     """
     unknown = [
         name
@@ -135,14 +140,15 @@ def resolve_settings(
                 origin = f"flag {spec.flag}"
             except Invalid as bad:
                 problems.append(Problem(f"flag {spec.flag}", f"{spec.name}: {bad}", bad.hint))
+        base = loaded.path.parent if loaded is not None else root
         if (
             isinstance(spec.kind, PathText)
-            and loaded is not None
+            and base is not None
             and not origin.startswith(("env ", "flag "))
         ):
             assert isinstance(value, Path)
             if not value.is_absolute():
-                value = loaded.path.parent / value
+                value = base / value
         values[spec.section][spec.key] = value
         origins[spec.name] = origin
     rules: dict[str, Severity] = {}
