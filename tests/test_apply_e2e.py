@@ -454,3 +454,30 @@ def test_the_token_never_appears_in_output_state_or_journal_even_verbose(
         assert "retrying" in result.stderr  # verbose did log the retries
         assert TOKEN not in ws.state_path.read_text(encoding="utf-8")
         assert all(TOKEN not in str(r) for r in ws.fake.requests)
+
+
+@pytest.mark.parametrize("key", [b"\x04", None], ids=["ctrl-d", "ctrl-c"])
+def test_ctrl_d_or_ctrl_c_at_the_question_says_nothing_was_sent(
+    run_cli: RunCli, tmp_path: Path, key: bytes | None
+) -> None:
+    with open_workspace(tmp_path, 2) as ws:
+        adopt_all(run_cli, ws)
+        ws.write(1, timeout=36)
+        terminal, child_end = pty.openpty()
+        try:
+            process = spawn_apply(ws, stdin=child_end)
+            os.close(child_end)
+            if key is not None:
+                os.write(terminal, key)
+            else:
+                # The pty is not the child's controlling terminal, so Ctrl-C is a signal here;
+                # by then the child waits at the question (it needs no more than its start-up).
+                time.sleep(3)
+                process.send_signal(signal.SIGINT)
+            result, _stdout, stderr = finish(process)
+        finally:
+            os.close(terminal)
+
+        assert result == 130, stderr
+        assert "interrupted at the question; nothing was sent." in stderr
+        assert ws.fake.puts() == []

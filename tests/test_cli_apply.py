@@ -6,6 +6,7 @@ The workspace helpers are in tests/testing/workspace.py.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -366,7 +367,8 @@ class _TerminalStream(io.StringIO):
 
 def test_on_a_terminal_progress_is_a_bar_with_failures_printed_above_it() -> None:
     stream = _TerminalStream()
-    progress = _Progress(3, stream=stream, verbose=False)
+    ticks = iter([0.0, 2.0, 4.0, 6.0])  # the start, then each redraw two seconds later
+    progress = _Progress(3, stream=stream, verbose=False, clock=lambda: next(ticks))
 
     progress.show(_outcome(1, "applied", "ok"))
     progress.show(_outcome(2, "failed", "IVR 2: the server refused it"))
@@ -376,12 +378,39 @@ def test_on_a_terminal_progress_is_a_bar_with_failures_printed_above_it() -> Non
     progress.close()
 
     assert stream.getvalue() == (
-        "\rApplying [##########--------------------] 1/3"
+        "\rApplying [##########--------------------] 1/3, 0.5/s, ETA 0:04"
         "\r\x1b[K"
         'failed 2 "IVR 2": the server refused it\n'
-        "\rApplying [####################----------] 2/3, 1 failed"
+        "\rApplying [####################----------] 2/3, 1 failed, 0.5/s, ETA 0:02"
         "\r\x1b[K"
         "Interrupted: waiting for 1 request in flight to finish (Ctrl-C again to abandon them).\n"
-        "\rApplying [##############################] 3/3, 1 failed"
+        "\rApplying [##############################] 3/3, 1 failed, 0.5/s, ETA 0:00"
         "\n"
     )
+
+
+def test_a_long_not_attempted_list_is_summarised_and_complete_with_verbose_and_report(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    with open_workspace(tmp_path, 14) as workspace:
+        refusal = FaultConfig(script=(ScriptedFault("success_false_401", ivr_id=1),))
+        workspace.fake.set_faults(refusal)
+        report = tmp_path / "report.json"
+
+        result = apply_cli(
+            run_cli, workspace, "--auto-approve", "--no-canary", "--parallelism", "1",
+            "--report", str(report), "--no-color",
+        )  # fmt: skip
+        workspace.fake.set_faults(refusal)
+        verbose = apply_cli(run_cli, workspace, "--auto-approve", "--parallelism", "1", "-v")
+
+    assert result.exit_code == 1
+    assert "Not attempted (13):" in result.stdout
+    assert '  11 "IVR 11"\n  ... and 3 more (all of them: -v, or --report FILE)\n' in result.stdout
+    assert '  14 "IVR 14"' not in result.stdout
+    assert '  14 "IVR 14"' in verbose.stdout
+    document = json.loads(report.read_text("utf-8"))
+    assert document["ok"] is False
+    assert document["counts"]["not_attempted"] == 13
+    assert [o["id"] for o in document["outcomes"]] == list(range(1, 15))
+    assert document["outcomes"][0]["status"] == "failed"

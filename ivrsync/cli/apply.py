@@ -11,8 +11,10 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
@@ -31,8 +33,10 @@ from ivrsync.cli.options import (
 from ivrsync.cli.refresh_options import overwrite_drift_option, refresh_option
 from ivrsync.commands.apply import ApplyHooks, ApplyRequest, apply
 from ivrsync.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UsageError
+from ivrsync.files import write_atomically
 from ivrsync.model import Outcome, Plan
 from ivrsync.render.apply_report import (
+    render_apply_report_json,
     render_apply_summary,
     render_outcome_line,
     render_read_back,
@@ -98,6 +102,14 @@ CONFIRMATION = "Apply these changes to Smartflo? Only 'yes' is accepted"
     "last apply, and refuse to run when a field changed both in the YAML and in the portal."
 )
 @overwrite_drift_option
+@click.option("--no-color", is_flag=True, help="No colours (also: the NO_COLOR variable).")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=str),
+    metavar="FILE",
+    help="Also write every outcome and read-back difference to FILE as JSON.",
+)
 def command(
     plan_file: str | None,
     config_dir: str | None,
@@ -117,6 +129,8 @@ def command(
     verbose: bool,
     refresh: bool,
     overwrite_drift: bool,
+    no_color: bool,
+    report_path: str | None,
 ) -> int:
     """Apply the plan to Smartflo: PUT each changed IVR, record each success in the state.
 
@@ -157,7 +171,8 @@ def command(
 
     def show_plan(plan: Plan) -> None:
         nonlocal progress
-        click.echo(render_plan_text(plan, color=use_color(), verbose=verbose), nl=False)
+        color = use_color(no_color=no_color)
+        click.echo(render_plan_text(plan, color=color, verbose=verbose), nl=False)
         progress = _Progress(len(plan.changes), stream=sys.stderr, verbose=verbose)
 
     def on_outcome(outcome: Outcome) -> None:
@@ -178,7 +193,11 @@ def command(
         on_interrupt=on_interrupt,
     )
     with _retry_log(verbose):
-        result = apply(request, runtime(resolved, while_sending=_terminate_as_interrupt), hooks)
+        try:
+            result = apply(request, runtime(resolved, while_sending=_terminate_as_interrupt), hooks)
+        except _QuestionInterrupted:
+            click.echo("\ninterrupted at the question; nothing was sent.", err=True)
+            return EXIT_INTERRUPTED
     if progress is not None:
         progress.close()
     if result.cancelled:
@@ -186,12 +205,19 @@ def command(
         return EXIT_ERROR
     if result.report is None:
         return EXIT_OK
-    click.echo("\n" + render_apply_summary(result.report), nl=False)
+    click.echo("\n" + render_apply_summary(result.report, verbose=verbose), nl=False)
     if result.read_back:
         click.echo("\n" + render_read_back(result.read_back), nl=False)
+    if report_path is not None:
+        text = render_apply_report_json(result.report, result.read_back)
+        write_atomically(Path(report_path), text.encode("utf-8"))
     if result.report.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if result.ok else EXIT_ERROR
+
+
+class _QuestionInterrupted(Exception):
+    """Ctrl-C or Ctrl-D at the confirmation prompt: nothing was sent."""
 
 
 def _confirmed() -> bool:
@@ -202,7 +228,10 @@ def _confirmed() -> bool:
             hint="pass --auto-approve (in CI), or apply a reviewed plan: "
             "`ivrsync plan --out plan.json`, then `ivrsync apply plan.json`",
         )
-    answer = click.prompt(CONFIRMATION, default="", show_default=False, err=True)
+    try:
+        answer = click.prompt(CONFIRMATION, default="", show_default=False, err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt, EOFError) as exc:
+        raise _QuestionInterrupted from exc
     return bool(answer.strip() == "yes")
 
 
@@ -258,7 +287,14 @@ class _Progress:
     Failures are printed in full in both modes. IVRs not attempted are left to the summary.
     """
 
-    def __init__(self, total: int, *, stream: TextIO, verbose: bool) -> None:
+    def __init__(
+        self,
+        total: int,
+        *,
+        stream: TextIO,
+        verbose: bool,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.total = total
         self.stream = stream
         self.verbose = verbose
@@ -266,6 +302,8 @@ class _Progress:
         self.done = 0
         self.failed = 0
         self.drawn = False
+        self.clock = clock
+        self.started = clock()
 
     def show(self, outcome: Outcome) -> None:
         if outcome.status == "not_attempted":
@@ -300,7 +338,13 @@ class _Progress:
         filled = width * self.done // max(self.total, 1)
         bar = "#" * filled + "-" * (width - filled)
         failed = f", {self.failed} failed" if self.failed else ""
-        self.stream.write(f"\rApplying [{bar}] {self.done}/{self.total}{failed}")
+        elapsed = self.clock() - self.started
+        pace = ""
+        if self.done and elapsed > 0:
+            rate = self.done / elapsed
+            left = (self.total - self.done) / rate
+            pace = f", {rate:.1f}/s, ETA {int(left) // 60}:{int(left) % 60:02d}"
+        self.stream.write(f"\rApplying [{bar}] {self.done}/{self.total}{failed}{pace}")
         self.stream.flush()
         self.drawn = True
 

@@ -70,7 +70,11 @@ def counts_line(report: ApplyReport) -> str:
     return ", ".join(parts)
 
 
-def render_apply_summary(report: ApplyReport) -> str:
+#: How many IVRs a summary list shows before "and N more": the summary must stay on screen.
+SUMMARY_LIST_LIMIT = 10
+
+
+def render_apply_summary(report: ApplyReport, *, verbose: bool = False) -> str:
     """The closing summary, ending in a newline.
 
     A headline with the counts; then every failed and abandoned IVR with its reason and hint,
@@ -104,7 +108,11 @@ def render_apply_summary(report: ApplyReport) -> str:
                     lines.append(f"    hint: {outcome.hint}")
     if report.not_attempted:
         lines.append(f"Not attempted ({len(report.not_attempted)}):")
-        lines += [f"  {ivr_name(o)}" for o in report.not_attempted]
+        shown = report.not_attempted if verbose else report.not_attempted[:SUMMARY_LIST_LIMIT]
+        lines += [f"  {ivr_name(o)}" for o in shown]
+        if len(shown) < len(report.not_attempted):
+            more = len(report.not_attempted) - len(shown)
+            lines.append(f"  ... and {more} more (all of them: -v, or --report FILE)")
     if not report.ok:
         lines.append(PENDING_NOTE)
     return "\n".join(lines) + "\n"
@@ -150,3 +158,39 @@ def render_read_back(mismatches: Sequence[ReadBackMismatch]) -> str:
 
 def _shown(value: object) -> str:
     return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def render_apply_report_json(report: ApplyReport, read_back: Sequence[ReadBackMismatch]) -> str:
+    """`apply --report FILE`: every outcome and every read-back difference, for scripts."""
+    document = {
+        "ok": report.ok and not read_back,
+        "interrupted": report.interrupted,
+        "stop_reason": report.stop_reason,
+        "counts": {status: len(report.with_status(status)) for status in _LABELS},
+        "outcomes": [
+            {
+                "id": o.id,
+                "name": o.name,
+                "action": o.action,
+                "status": o.status,
+                "message": o.message,
+                "hint": o.hint,
+                "http_status": o.http_status,
+            }
+            for o in report.outcomes
+        ],
+        "read_back": [
+            {
+                "id": m.id,
+                "name": m.name,
+                "missing": m.missing,
+                "unreadable": m.unreadable,
+                "settings": list(m.settings),
+                "fields": [
+                    {"field": f.field, "sent": f.before, "stored": f.after} for f in m.fields
+                ],
+            }
+            for m in read_back
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
