@@ -165,3 +165,48 @@ def test_an_unreadable_ivr_is_left_out_unless_it_is_managed(run_cli: RunCli, pro
         assert broken.exit_code == 1
         assert "error: cannot read IVR 7926, field 'timeout'" in broken.stderr
         assert "Traceback" not in broken.stderr
+
+
+def test_with_no_state_drift_says_nothing_is_managed_yet(run_cli: RunCli, project: Path) -> None:
+    with FakeSmartflo(ivrs=seed(), token=TOKEN) as server:
+        plain = run_cli("drift", env=env_for(server))
+        detailed = run_cli("drift", "--detailed-exitcode", env=env_for(server))
+
+    assert plain.exit_code == 0
+    assert plain.stdout.splitlines()[-1].startswith("Nothing is managed yet: the state lists no")
+    assert "No drift" not in plain.stdout
+    assert detailed.exit_code == 1
+    assert "nothing is managed yet, so there is no drift to check" in detailed.stderr
+
+
+def test_most_managed_ivrs_missing_points_at_another_account(
+    run_cli: RunCli, project: Path, fake: FakeSmartflo
+) -> None:
+    with FakeSmartflo(ivrs=seed()[:2], token=TOKEN) as other_account:
+        result = run_cli("drift", env=env_for(other_account))
+
+    assert "the base URL or the token probably points at another Smartflo account" in result.stdout
+    assert "! 29 of 31 managed IVRs do not exist in this account" in result.stdout
+
+
+def test_one_missing_ivr_is_no_wrong_account(
+    run_cli: RunCli, project: Path, fake: FakeSmartflo
+) -> None:
+    with FakeSmartflo(ivrs=seed()[1:], token=TOKEN) as same_account_minus_one:
+        result = run_cli("drift", env=env_for(same_account_minus_one))
+
+    assert "no longer exists in Smartflo" in result.stdout
+    assert "another Smartflo account" not in result.stdout
+
+
+def test_many_unmanaged_ivrs_are_counted_and_listed_with_verbose(
+    run_cli: RunCli, project: Path
+) -> None:
+    with FakeSmartflo(ivrs=seed(), token=TOKEN) as server:
+        assert run_cli("import", "--id", "1001", env=env_for(server)).exit_code == 0
+        summary = run_cli("drift", env=env_for(server))
+        listed = run_cli("drift", "-v", env=env_for(server))
+
+    assert "? 30 live IVRs are not managed by ivrsync (list them with -v)" in summary.stdout
+    assert summary.stdout.count("is not managed by ivrsync") == 0
+    assert listed.stdout.count("is not managed by ivrsync") == 30

@@ -13,7 +13,7 @@ from ivrsync.cli.options import (
     state_option,
 )
 from ivrsync.commands.drift import drift
-from ivrsync.errors import EXIT_CHANGES, EXIT_OK
+from ivrsync.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 from ivrsync.render.drift import render_drift_json, render_drift_markdown, render_drift_text
 
 
@@ -25,8 +25,10 @@ from ivrsync.render.drift import render_drift_json, render_drift_markdown, rende
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 0 when there is no drift, 2 when there is (1 is still an error).",
+    help="Exit 0 when there is no drift, 2 when there is, 1 on an error and when nothing is "
+    "managed yet (a drift check of nothing is a misconfigured job).",
 )
+@click.option("-v", "--verbose", is_flag=True, help="List every unmanaged live IVR.")
 def command(
     state_path: str | None,
     base_url: str | None,
@@ -36,6 +38,7 @@ def command(
     rate_limit: float | None,
     output_format: str,
     detailed_exitcode: bool,
+    verbose: bool,
 ) -> int:
     """Compare the live IVRs with the state (what ivrsync last applied).
 
@@ -57,6 +60,13 @@ def command(
     elif output_format == "markdown":
         output = render_drift_markdown(report)
     else:
-        output = render_drift_text(report)
+        output = render_drift_text(report, verbose=verbose)
     click.echo(output, nl=False)
+    if detailed_exitcode and not report.managed:
+        click.echo(
+            "error: nothing is managed yet, so there is no drift to check; "
+            "run `ivrsync import` (or a first `ivrsync apply`) before scheduling drift checks",
+            err=True,
+        )
+        return EXIT_ERROR
     return EXIT_CHANGES if detailed_exitcode and report.has_drift else EXIT_OK

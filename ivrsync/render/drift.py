@@ -29,10 +29,15 @@ DEFAULT_LIMIT = 60_000
 _INDENT = "    "
 
 
-def render_drift_text(report: DriftReport) -> str:
+#: Unmanaged live IVRs listed one per line at most; more are counted (all with `verbose`).
+UNMANAGED_LIST_LIMIT = 10
+
+
+def render_drift_text(report: DriftReport, *, verbose: bool = False) -> str:
     """The report for a terminal, ending in a newline; the summary line comes last.
 
-    Warnings (portal-only settings) are not part of it: the CLI prints them to stderr.
+    Warnings (portal-only settings) are not part of it: the CLI prints them to stderr. More than
+    `UNMANAGED_LIST_LIMIT` unmanaged IVRs are summarised unless `verbose`.
     """
     lines: list[str] = []
     for drift in report.drifted:
@@ -41,11 +46,26 @@ def render_drift_text(report: DriftReport) -> str:
             marker, text = field_line(change)
             lines.append(f"{_INDENT}{marker} {text}")
     lines += [f"- {_managed_label(ref)} no longer exists in Smartflo" for ref in report.missing]
-    lines += [f"? {_unmanaged_label(ref)} is not managed by ivrsync" for ref in report.unmanaged]
+    unmanaged = report.unmanaged
+    if verbose or len(unmanaged) <= UNMANAGED_LIST_LIMIT:
+        lines += [f"? {_unmanaged_label(ref)} is not managed by ivrsync" for ref in unmanaged]
+    else:
+        lines.append(f"? {len(unmanaged)} live IVRs are not managed by ivrsync (list them with -v)")
     if lines:
         lines.append("")
+    if report.managed and len(report.missing) >= max(2, report.managed // 2 + 1):
+        lines.append(wrong_account_notice(report))
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
+
+
+def wrong_account_notice(report: DriftReport) -> str:
+    """Most managed IVRs gone at once is rarely a deletion spree: another account answered."""
+    return (
+        f"! {len(report.missing)} of {report.managed} managed IVRs do not exist in this account: "
+        "the base URL or the token probably points at another Smartflo account (check "
+        "SMARTFLO_BASE_URL and the token's account before anything else)."
+    )
 
 
 def summary_line(report: DriftReport) -> str:
@@ -55,6 +75,8 @@ def summary_line(report: DriftReport) -> str:
     """
     unmanaged = len(report.unmanaged)
     tail = f"{_count(unmanaged, 'live IVR')} not managed."
+    if not report.managed:
+        return f"Nothing is managed yet: the state lists no IVR to compare; {tail}"
     if not report.has_drift:
         return f"No drift: {_count(report.in_sync, 'managed IVR')} in sync with the state; {tail}"
     return (
