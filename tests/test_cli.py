@@ -23,8 +23,28 @@ def test_unknown_option_is_a_usage_error_with_exit_1_not_2(run_cli: RunCli) -> N
     result = run_cli("--no-such-option")
 
     assert result.exit_code == 1
-    assert "Error: No such option '--no-such-option'" in result.stderr
-    assert result.stderr.startswith("Usage: ivrsync ")
+    assert result.stderr == (
+        "error: No such option '--no-such-option'\nhint: see `ivrsync --help`\n"
+    )
+
+
+def test_a_mistyped_command_gets_a_suggestion(run_cli: RunCli) -> None:
+    result = run_cli("plnn")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: No such command 'plnn'\nhint: did you mean `ivrsync plan`? (see `ivrsync --help`)\n"
+    )
+
+
+def test_a_bad_value_is_said_in_words_with_the_commands_help(run_cli: RunCli) -> None:
+    result = run_cli("apply", "--parallelism", "abc")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: Invalid value for '--parallelism': 'abc' is not a whole number in the allowed "
+        "range\nhint: see `ivrsync apply --help`\n"
+    )
 
 
 def test_a_bug_exits_3_and_saves_the_traceback(

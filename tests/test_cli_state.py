@@ -176,7 +176,8 @@ def test_show_as_json(run_cli: RunCli, state_path: Path) -> None:
         ),
         (
             ("state", "show", "0"),
-            "Error: Invalid value for 'ID': 0 is not in the range x>=1.\n",
+            "error: Invalid value for 'ID': 0 is not in the range x>=1\n"
+            "hint: see `ivrsync state show --help`\n",
         ),
         (
             ("state", "unlock"),

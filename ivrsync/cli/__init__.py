@@ -7,6 +7,7 @@ click.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import sys
@@ -116,6 +117,32 @@ def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="ivrsync")
 
 
+#: click's words for a value of the wrong kind, in the words of the rest of ivrsync.
+_CLICK_WORDS = (
+    ("is not a valid integer range", "is not a whole number in the allowed range"),
+    ("is not a valid float range", "is not a number in the allowed range"),
+    ("is not a valid integer", "is not a whole number"),
+    ("is not a valid float", "is not a number"),
+)
+
+
+def usage_words(group: click.Group, exc: click.ClickException) -> tuple[str, str]:
+    """A usage error as `error:`/`hint:` lines: the message, and the command's --help (with a
+    "did you mean" for a mistyped command)."""
+    message = exc.format_message()
+    for click_words, ours in _CLICK_WORDS:
+        message = message.replace(click_words, ours)
+    context = getattr(exc, "ctx", None)
+    command_path = context.command_path if context is not None else "ivrsync"
+    hint = f"see `{command_path} --help`"
+    if message.startswith("No such command"):
+        typed = message.split("'")[1] if "'" in message else ""
+        close = difflib.get_close_matches(typed, sorted(_COMMAND_MODULES), n=1)
+        if close:
+            hint = f"did you mean `ivrsync {close[0]}`? ({hint})"
+    return message.rstrip("."), hint
+
+
 def _run_handled(
     group: click.Group, args: Sequence[str] | None, prog_name: str, extra: dict[str, Any]
 ) -> int:
@@ -136,7 +163,9 @@ def _run_handled(
         return int(exc.exit_code)
     except click.ClickException as exc:
         # Usage errors exit 1, not click's 2: with --detailed-exitcode, 2 means "changes".
-        exc.show()
+        message, hint = usage_words(group, exc)
+        click.echo(f"error: {message}", err=True)
+        click.echo(f"hint: {hint}", err=True)
         return EXIT_ERROR
     except KeyboardInterrupt:
         click.echo("\ninterrupted", err=True)
