@@ -695,7 +695,8 @@ def test_transport_failures_are_retried(make_client: MakeClient, error: Exceptio
         (
             httpx.RemoteProtocolError("Server disconnected without sending a response."),
             TransportError,
-            "IVR 349: gave up after 3 attempts; last: RemoteProtocolError: Server disconnected",
+            "IVR 349: gave up after 3 attempts; last: the server closed the connection without "
+            "answering",
         ),
     ],
     ids=["503", "429", "timeout", "dropped"],

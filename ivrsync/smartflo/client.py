@@ -1,16 +1,11 @@
-"""The Smartflo API client: the IVR calls, and the one place that speaks HTTP.
+"""The Smartflo API client: the IVR calls, and the one place that speaks HTTP (httpx).
 
-This is the only module that imports httpx. Everything httpx raises is translated here into an
-`ivrsync.errors.ApiError` subclass whose message names the IVR (or the request) and what happened,
-with a hint saying what to do. The API facts it relies on are in the shared `smartflo-api.md`.
-
-The rest is pure and lives beside it: `sending` (rate limit, deadlines, retries, when a POST may
-be repeated), `auth` (the login, the auth scheme), `reading` (body size and time limits),
-`answers` (the JSON boundary, descriptions), `refusals` (the one status map) and `redact`.
-
-Secrets (the API token, the password, and a token obtained by logging in) never appear in an
-exception message, a hint, a repr or a log record: every text that came from the server or from
-httpx passes through the client's `Redactor` before it is surfaced.
+Everything httpx raises is translated here into an `ivrsync.errors.ApiError` subclass naming the
+IVR (or the request), what happened and what to do. The pure rest lives beside it: `sending`
+(rate limit, deadlines, retries, when a POST may be repeated), `auth`, `reading` (size and time
+limits), `answers` (the JSON boundary), `refusals` (the one status map) and `redact`: secrets
+never appear in a message, hint, repr or log record, since every text from the server or httpx
+passes through the client's `Redactor`.
 """
 
 from __future__ import annotations
@@ -42,16 +37,19 @@ from ivrsync.smartflo.reading import (
 from ivrsync.smartflo.redact import Redactor
 from ivrsync.smartflo.refusals import Context, Scheme, not_acknowledged, refusal
 from ivrsync.smartflo.retry import DEFAULT_RETRY, Jitter, RetryPolicy
-from ivrsync.smartflo.sending import Request, Sender, Unanswered, ambiguous
+from ivrsync.smartflo.sending import (
+    DEFAULT_REQUEST_DEADLINE,
+    Request,
+    Sender,
+    Unanswered,
+    ambiguous,
+    check_seconds,
+)
 
 __all__ = ["DEFAULT_REQUEST_DEADLINE", "AuthScheme", "SmartfloClient", "open_client"]
 
 LIST_PATH = "/v1/ivrs"
 CREATE_PATH = "/v1/ivr"
-
-#: The longest one request (connecting, sending, waiting, reading) may take, in seconds. The
-#: read timeout alone bounds each read, so a server dripping a byte at a time never trips it.
-DEFAULT_REQUEST_DEADLINE = 60.0
 
 
 class SmartfloClient:
@@ -89,8 +87,8 @@ class SmartfloClient:
     ) -> None:
         if auth_scheme not in AUTH_SCHEMES:
             raise UsageError(f"unknown auth scheme {auth_scheme!r}", hint="use bearer, raw or auto")
-        _check_seconds("request_deadline", request_deadline)
-        _check_seconds("run_deadline", run_deadline)
+        check_seconds("request_deadline", request_deadline)
+        check_seconds("run_deadline", run_deadline)
         # No check of `credentials` here: they passed it when they were made (`Credentials`).
         self._http = http
         #: The reference separator the API takes; bodies are converted to it as they are sent
@@ -126,7 +124,7 @@ class SmartfloClient:
 
     @request_deadline.setter
     def request_deadline(self, seconds: float | None) -> None:
-        self._sender.request_deadline = _check_seconds("request_deadline", seconds)
+        self._sender.request_deadline = check_seconds("request_deadline", seconds)
 
     @property
     def run_deadline(self) -> float | None:
@@ -134,7 +132,7 @@ class SmartfloClient:
 
     @run_deadline.setter
     def run_deadline(self, seconds: float | None) -> None:
-        self._sender.run_deadline = _check_seconds("run_deadline", seconds)
+        self._sender.run_deadline = check_seconds("run_deadline", seconds)
 
     def __repr__(self) -> str:
         return f"SmartfloClient(base_url={str(self._http.base_url)!r})"
@@ -296,11 +294,10 @@ class SmartfloClient:
             # A timeout capped to the deadline may fire a hair before the clock says it passed.
             if remaining is not None and remaining < 0.05:
                 raise DeadlinePassed(sent=sent) from exc
-            raise self._unanswered(exc, f"timed out ({_timeout_phase(exc)})", sent, True) from exc
-        except httpx.ConnectError as exc:
-            raise self._unanswered(exc, "", sent=False, retryable=True) from exc
+            raise self._unanswered(exc, _IN_WORDS.get(type(exc), "timed out"), sent, True) from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            raise self._unanswered(exc, "", sent=True, retryable=True) from exc
+            sent = not isinstance(exc, httpx.ConnectError)
+            raise self._unanswered(exc, _IN_WORDS.get(type(exc), _BROKE), sent, True) from exc
         except httpx.HTTPError as exc:
             # Proxy errors, bad URLs, local protocol errors: repeating will not help.
             detail = self._describe_exception(exc)
@@ -337,19 +334,16 @@ class SmartfloClient:
         return quote(f"{name}: {detail}" if detail else name, self._redact)
 
 
-def _check_seconds(name: str, value: float | None) -> float | None:
-    if value is not None and not value > 0:  # NaN too
-        raise UsageError(f"{name} must be a positive number of seconds, not {value}")
-    return value
-
-
-def _timeout_phase(exc: httpx.TimeoutException) -> str:
-    return {
-        httpx.ConnectTimeout: "connecting",
-        httpx.ReadTimeout: "waiting for the answer",
-        httpx.WriteTimeout: "sending the request",
-        httpx.PoolTimeout: "waiting for a free connection",
-    }.get(type(exc), type(exc).__name__)
+#: Transport failures in words; httpx's own text (`RemoteProtocolError: ...`) stays in the detail.
+_IN_WORDS: dict[type[Exception], str] = {
+    httpx.ConnectTimeout: "timed out (connecting)",
+    httpx.ReadTimeout: "timed out (waiting for the answer)",
+    httpx.WriteTimeout: "timed out (sending the request)",
+    httpx.PoolTimeout: "timed out (waiting for a free connection)",
+    httpx.ConnectError: "could not connect to the server (refused, unreachable, no such host)",
+    httpx.RemoteProtocolError: "the server closed the connection without answering",
+}
+_BROKE = "the connection broke while talking to the server"
 
 
 def open_client(

@@ -27,6 +27,7 @@ from ivrsync.errors import (
     RunDeadlineError,
     ServerError,
     TransportError,
+    UsageError,
 )
 from ivrsync.smartflo.answers import Answer, Redact, server_text
 from ivrsync.smartflo.ratelimit import TokenBucket
@@ -268,3 +269,14 @@ def _exhausted(what: str, attempts: int, failure: _Attempt) -> ApiError:
     else:
         hint = TRANSPORT_HINT
     return failure.kind(message, hint=hint, status=failure.status)
+
+
+#: The longest one request (connecting, sending, waiting, reading) may take, in seconds. The
+#: read timeout alone bounds each read, so a server dripping a byte at a time never trips it.
+DEFAULT_REQUEST_DEADLINE = 60.0
+
+
+def check_seconds(name: str, value: float | None) -> float | None:
+    if value is not None and not value > 0:  # NaN too
+        raise UsageError(f"{name} must be a positive number of seconds, not {value}")
+    return value
