@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ivrsync.cli.options import base_url_option, config_dir_option, runtime, state_option
 from ivrsync.commands.import_ import check_imported, import_ivrs
 from ivrsync.errors import EXIT_OK
 from ivrsync.importer import ImportFile
+from ivrsync.render.escape import quoted, shown
 from ivrsync.render.problems import render_problems
 
 
@@ -39,8 +38,7 @@ def command(
     """
 
     def report(file: ImportFile) -> None:
-        name = json.dumps(file.ivr.name, ensure_ascii=False)
-        click.echo(f"Wrote {file.display} (IVR {file.ivr.id} {name})")
+        click.echo(f"Wrote {shown(file.display)} (IVR {file.ivr.id} {quoted(file.ivr.name)})")
 
     result = import_ivrs(
         config_dir=config_dir,

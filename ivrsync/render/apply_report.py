@@ -13,9 +13,8 @@ Nothing is lost: what failed or was not attempted is still pending, so the next
 
 from __future__ import annotations
 
-import json
-
 from ivrsync.model import ApplyReport, Outcome, OutcomeStatus
+from ivrsync.render.escape import quoted, shown, shown_lines
 
 _LABELS: dict[OutcomeStatus, str] = {
     "applied": "applied",
@@ -33,14 +32,17 @@ PENDING_NOTE = (
 
 def ivr_name(outcome: Outcome) -> str:
     """`349 "Support IVR"`: the id first, so logs sort and grep well."""
-    return f"{outcome.id} {json.dumps(outcome.name, ensure_ascii=False)}"
+    return f"{outcome.id} {quoted(outcome.name)}"
 
 
 def reason(outcome: Outcome) -> str:
-    """The outcome's message without the `IVR <id>: ` prefix the API client puts on errors."""
+    """The outcome's message without the `IVR <id>: ` prefix the API client puts on errors.
+
+    Shown escaped: it quotes what the server said.
+    """
     prefix = f"IVR {outcome.id}: "
     message = outcome.message
-    return message[len(prefix) :] if message.startswith(prefix) else message
+    return shown(message[len(prefix) :] if message.startswith(prefix) else message)
 
 
 def render_outcome_line(outcome: Outcome, *, verbose: bool = False) -> str:
@@ -85,9 +87,9 @@ def render_apply_summary(report: ApplyReport) -> str:
         headline = "Apply finished with failures"
     lines = [f"{headline}: {counts_line(report)}."]
     if report.stop_reason is not None:
-        lines.append(f"Stopped because: {report.stop_reason}")
+        lines.append(f"Stopped because: {shown_lines(report.stop_reason)}")
         if report.stop_hint:
-            lines.append(f"  hint: {report.stop_hint}")
+            lines.append(f"  hint: {shown_lines(report.stop_hint)}")
     sections: tuple[tuple[OutcomeStatus, str], ...] = (
         ("failed", "Failed"),
         ("abandoned", "Abandoned in flight"),
@@ -99,7 +101,7 @@ def render_apply_summary(report: ApplyReport) -> str:
             for outcome in outcomes:
                 lines.append(f"  {ivr_name(outcome)}: {reason(outcome)}")
                 if outcome.hint:
-                    lines.append(f"    hint: {outcome.hint}")
+                    lines.append(f"    hint: {shown(outcome.hint)}")
     if report.not_attempted:
         lines.append(f"Not attempted ({len(report.not_attempted)}):")
         lines += [f"  {ivr_name(o)}" for o in report.not_attempted]

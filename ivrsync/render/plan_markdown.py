@@ -8,11 +8,11 @@ names only into escaped HTML, so pipes, backticks and HTML in values cannot brea
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 
 from ivrsync.model import Change, Plan
+from ivrsync.render.escape import html_code
 from ivrsync.render.markdown_budget import fit_prefix, joined_length
 from ivrsync.render.plan_text import (
     FORGET_NOTE,
@@ -92,7 +92,8 @@ def _change_block(change: Change) -> str:
     marker = MARKERS[change.action]
     summary = (
         f"<code>{marker}</code> {change.action} <b>IVR {change.id}</b> "
-        f"{html.escape(change.name)} (<code>{html.escape(change.source)}</code>)"
+        # In <code>, so an `@user` in a name or file notifies nobody.
+        f"{html_code(change.name)} ({html_code(change.source)})"
     )
     if change.action == "forget":
         content = FORGET_NOTE[0].upper() + FORGET_NOTE[1:] + "."
