@@ -114,7 +114,7 @@ def load_config_set(paths: Sequence[str | Path]) -> ConfigSet:
     return ConfigSet(
         configs=tuple(configs),
         problems=tuple(_capped(problems)),
-        files_read=len(discovery.files),
+        files_read=len(discovery.files) + discovery.refused,
     )
 
 
