@@ -118,6 +118,13 @@ def load_config_set(paths: Sequence[str | Path]) -> ConfigSet:
     )
 
 
+def _order(problem: Problem) -> tuple[str, int, int, str, str, str, str]:
+    # Problem's own order, as one tuple per problem: comparing tuples is far cheaper than
+    # calling the dataclass's __lt__ (thousands of problems in a hostile file).
+    p = problem
+    return (p.file, p.line, p.column, p.path, p.message, p.severity, p.hint)
+
+
 def _capped(problems: Sequence[Problem]) -> list[Problem]:
     """The problems sorted, without repeats, at most MAX_PROBLEMS_PER_FILE for each file.
 
@@ -125,7 +132,7 @@ def _capped(problems: Sequence[Problem]) -> list[Problem]:
     them and at the first left-out position, saying how many were left out.
     """
     by_file: dict[str, list[Problem]] = {}
-    for problem in sorted(set(problems)):
+    for problem in sorted(set(problems), key=_order):
         by_file.setdefault(problem.file, []).append(problem)
     kept: list[Problem] = []
     for file, found in by_file.items():
