@@ -11,7 +11,7 @@ import click
 
 from ivrsync.commands.runtime import Runtime
 from ivrsync.model import Problem
-from ivrsync.render.escape import shown_lines
+from ivrsync.render.escape import shown
 from ivrsync.render.problems import render_problems
 from ivrsync.smartflo.credentials import DEFAULT_BASE_URL
 
@@ -100,7 +100,7 @@ def use_color(*, no_color: bool = False) -> bool:
 
 
 def warn(text: str) -> None:
-    click.echo(f"warning: {shown_lines(text)}", err=True)
+    click.echo(f"warning: {shown(text)}", err=True)
 
 
 def show_problems(problems: Sequence[Problem]) -> None:

@@ -26,6 +26,7 @@ from ivrsync.cli.refresh_options import refresh_option
 from ivrsync.commands.plan import PlanRequest, plan
 from ivrsync.errors import EXIT_CHANGES, EXIT_OK
 from ivrsync.plan.planfile import render_plan_json
+from ivrsync.render.escape import json_text
 from ivrsync.render.plan_markdown import render_plan_markdown
 from ivrsync.render.plan_text import render_plan_text
 from ivrsync.render.refresh import render_refresh_text
@@ -91,7 +92,7 @@ def command(
             f"Saved the plan to {out_path}; apply it with `ivrsync apply {out_path}`.", err=True
         )
     if output_format == "json":
-        output = render_plan_json(result.plan)
+        output = json_text(render_plan_json(result.plan))
     elif output_format == "markdown":
         output = render_plan_markdown(result.plan, verbose=verbose)
     else:

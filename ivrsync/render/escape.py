@@ -14,8 +14,9 @@ the layout of a pull-request comment. So every renderer passes such text through
   `\\x1b`, `\\u202e`), and workflow commands are broken up (`::` at the start, `##[` anywhere).
 - `shown_lines(text)`: `shown` for each line of a text meant to have several (error messages).
 - `quoted(value)`: a value as one line of JSON (a string in double quotes), escaped the same way
-  and still valid JSON; `json_document(value)`: indented JSON for `--format json`, likewise.
-  JSON escapes lose nothing: the output parses back to the same value.
+  and still valid JSON; `json_document(value)`: indented JSON for `--format json`, likewise;
+  `json_text(text)`: JSON text written elsewhere (the plan document), likewise. JSON escapes lose
+  nothing: the output parses back to the same value.
 - `code_span(text)` (markdown) and `html_code(text)` (inside HTML such as `<summary>`): inline
   code, where `@user`, `#12`, HTML and markdown stay inert.
 
@@ -85,7 +86,7 @@ def shown_lines(text: str) -> str:
     return "\n".join(shown(line) for line in text.split("\n"))
 
 
-def _escaped_json(text: str) -> str:
+def json_text(text: str) -> str:
     """JSON text with every unsafe character inside its strings written as a JSON escape.
 
     json.dumps already escapes C0 controls; without ensure_ascii it leaves C1 controls, bidi and
@@ -103,12 +104,12 @@ def _escaped_json(text: str) -> str:
 
 def quoted(value: Any) -> str:
     """`value` as one line of JSON (`"Support IVR"`, `["1", "2"]`), safe to print."""
-    return _escaped_json(json.dumps(value, ensure_ascii=False))
+    return json_text(json.dumps(value, ensure_ascii=False))
 
 
 def json_document(value: Any) -> str:
     """`value` as indented JSON ending in a newline, safe to print; parses back to `value`."""
-    return _escaped_json(json.dumps(value, indent=2, ensure_ascii=False)) + "\n"
+    return json_text(json.dumps(value, indent=2, ensure_ascii=False)) + "\n"
 
 
 def code_span(text: str) -> str:
