@@ -124,8 +124,7 @@ class _Reader:
 
     def __init__(self, item: Mapping[str, Any], index: int | None = None) -> None:
         self.item = item
-        where = "an IVR" if index is None else f"item {index}"
-        self.label = f"{where} in the GET /v1/ivrs response"
+        self.label = "an IVR" if index is None else f"IVR #{index + 1} of the list"
         if not isinstance(item, Mapping):
             self.fail("", f"expected a JSON object, got {_json_type(item)}")
         name = item.get("name")
