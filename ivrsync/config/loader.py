@@ -323,7 +323,7 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
         bad = exc.node
         value = bad.value if isinstance(bad, ScalarNode) else ""
         explicit = isinstance(bad, ScalarNode) and (
-            bad.style is not None  # quoted: only a tag makes it anything but text
+            bad.style not in (None, "")  # quoted: only a tag makes it anything but text
             or bad.tag != loader.resolve(ScalarNode, value, (True, False))
         )
         message, hint = describe_bad_value(bad.tag, value, explicit=explicit, reason=exc.reason)

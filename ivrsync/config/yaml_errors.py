@@ -91,6 +91,8 @@ def describe_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, str,
         )
     elif "quoted scalar" in (exc.context or ""):
         hint = "close the quoted text with the same quote it opens with"
+    elif "base64" in problem:
+        hint = "remove the `!!binary` tag: IVR fields hold text and numbers, never bytes"
     elif "unhashable" in problem:
         hint = "keys must be plain names such as `timeout`"
     else:
