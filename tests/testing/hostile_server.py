@@ -66,7 +66,8 @@ def hostile_server(canned: Canned) -> Iterator[Canned]:
             pass  # keep the test output clean
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for it, and tests start many servers.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     canned.url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
