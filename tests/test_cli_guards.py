@@ -84,7 +84,8 @@ def test_a_plan_that_trips_the_rail_says_so_at_the_top_in_every_format(
     assert "--allow-mass-change" in text.stdout.split("\n\n")[0]
     lines = markdown.stdout.splitlines()
     assert lines[3] == "> [!WARNING]"
-    assert lines[4].startswith("> **apply will refuse this plan**: this plan would change 5 of 12")
+    assert lines[4] == "> **apply will refuse this plan**:"
+    assert lines[5].startswith("> `this plan would change 5 of 12 managed IVRs (42%")
     assert "warning: " + headline in document.stderr
     assert document.stdout.startswith("{")
 

@@ -74,7 +74,7 @@ def test_one_field_changed_in_markdown(run_cli: RunCli, applied: list[dict[str, 
         "<!-- ivrsync-plan -->\n## ivrsync plan\n\n"
         "| to update | to adopt | to forget | unchanged |\n|---:|---:|---:|---:|\n"
         "| 1 | 0 | 0 | 4 |\n\n"
-        "<details><summary><code>~</code> update <b>IVR 103</b> IVR 103 "
+        "<details><summary><code>~</code> update <b>IVR 103</b> <code>IVR 103</code> "
         "(<code>ivr-configs/ivr-103.yaml</code>)</summary>\n\n"
         "```diff\n- timeout: 20\n+ timeout: 30\n```\n\n</details>\n"
     )

@@ -360,8 +360,9 @@ PROBLEMS = [
 
 
 def test_text_rendering() -> None:
+    # A problem is one line: a line break in it (from a value) is shown as its escape.
     assert render_problems(PROBLEMS, "text") == (
-        "a,b:c.yaml: error: cannot read: 100% broken\r\nreally\n"
+        "a,b:c.yaml: error: cannot read: 100% broken\\r\\nreally\n"
         "x.yaml:3:7: warning: menu[0].option: bad (hint: fix it)\n"
         "1 error, 1 warning\n"
     )
@@ -369,7 +370,7 @@ def test_text_rendering() -> None:
 
 def test_github_rendering_escapes_data_and_properties() -> None:
     assert render_problems(PROBLEMS, "github", files_read=2) == (
-        "::error file=a%2Cb%3Ac.yaml,title=ivrsync::cannot read: 100%25 broken%0D%0Areally\n"
+        "::error file=a%2Cb%3Ac.yaml,title=ivrsync::cannot read: 100%25 broken\\r\\nreally\n"
         "::warning file=x.yaml,line=3,col=7,title=ivrsync%3A menu[0].option::bad (hint: fix it)\n"
         "checked 2 files: 1 error, 1 warning\n"
     )

@@ -163,7 +163,7 @@ def test_markdown_starts_with_the_marker_and_shows_a_table_per_drifted_ivr() -> 
         "|---:|---:|---:|---:|\n"
         "| 1 | 1 | 1 | 1 |\n\n"
         "**Drift: 1 IVR changed in the portal, 1 missing, 1 in sync; 1 live IVR not managed.**\n\n"
-        "<details><summary>~ IVR 1 &quot;IVR 1&quot; (ivr-configs/ivr-1.yaml): "
+        "<details><summary>~ <code>IVR 1 &quot;IVR 1&quot; (ivr-configs/ivr-1.yaml)</code>: "
         "3 fields changed in the portal</summary>\n\n"
         "| field | state (last applied) | live |\n"
         "|---|---|---|\n"
@@ -172,9 +172,9 @@ def test_markdown_starts_with_the_marker_and_shows_a_table_per_drifted_ivr() -> 
         "| option 3 | *(none)* | <code>hangup&#124;1</code> |\n\n"
         "</details>\n\n"
         "**Managed IVRs missing in Smartflo** (1)\n\n"
-        "- IVR 2 &quot;IVR 2&quot; (ivr-configs/ivr-2.yaml)\n\n"
+        '- `IVR 2 "IVR 2" (ivr-configs/ivr-2.yaml)`\n\n'
         "**Live IVRs not managed by ivrsync** (1)\n\n"
-        "- IVR 9 &quot;IVR 9&quot;\n"
+        '- `IVR 9 "IVR 9"`\n'
     )
 
 

@@ -182,7 +182,7 @@ MD_HEAD = """\
 
 """
 MD_UPDATE = """\
-<details><summary><code>~</code> update <b>IVR 349</b> Support IVR \
+<details><summary><code>~</code> update <b>IVR 349</b> <code>Support IVR</code> \
 (<code>ivr-configs/support.yaml</code>)</summary>
 
 ```diff
@@ -196,7 +196,7 @@ MD_UPDATE = """\
 
 </details>"""
 MD_ADOPT_FORGET = """\
-<details><summary><code>+</code> adopt <b>IVR 350</b> Sales \
+<details><summary><code>+</code> adopt <b>IVR 350</b> <code>Sales</code> \
 (<code>ivr-configs/sales.yaml</code>)</summary>
 
 ```diff
@@ -207,7 +207,7 @@ MD_ADOPT_FORGET = """\
 
 </details>
 
-<details><summary><code>-</code> forget <b>IVR 351</b> Old \
+<details><summary><code>-</code> forget <b>IVR 351</b> <code>Old</code> \
 (<code>ivr-configs/old.yaml</code>)</summary>
 
 Will be removed from the state only; the IVR stays in Smartflo untouched (no API call).
@@ -272,7 +272,7 @@ def test_markdown_escapes_html_in_names_and_fences_backticks_in_values() -> None
         "| to update | to adopt | to forget | unchanged |\n|---:|---:|---:|---:|\n"
         "| 1 | 0 | 0 | 0 |\n\n"
         "<details><summary><code>~</code> update <b>IVR 7</b> "
-        "A | &lt;script&gt;x&lt;/script&gt; &amp; `b` "
+        "<code>A &#124; &lt;script&gt;x&lt;/script&gt; &amp; `b`</code> "
         "(<code>ivr-configs/&lt;odd&gt;.yaml</code>)</summary>\n\n"
         "````diff\n- description: ```\n+ description: a|b <i>\n````\n\n</details>\n"
     )

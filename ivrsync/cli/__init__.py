@@ -21,6 +21,7 @@ import click
 
 from ivrsync import __version__
 from ivrsync.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, IvrsyncError
+from ivrsync.render.escape import shown_lines
 
 #: Subcommand name -> its module under `ivrsync.cli`, each exposing `command`. A module is
 #: imported only when its command runs (or `--help` lists them all), so `ivrsync validate` does
@@ -106,7 +107,7 @@ def _report_bug(exc: BaseException) -> None:
     except OSError:
         where = "the traceback could not be saved"
     click.echo(
-        f"internal error: {type(exc).__name__}: {exc}\n"
+        f"internal error: {type(exc).__name__}: {shown_lines(str(exc))}\n"
         f"This is a bug in ivrsync; {where}. Please report it.",
         err=True,
     )
@@ -152,9 +153,11 @@ def _run_handled(
             group, args=args, prog_name=prog_name, standalone_mode=False, **extra
         )
     except IvrsyncError as exc:
-        click.echo(f"error: {exc.message}", err=True)
+        # Messages quote names, values and server text: escaped, so none can drive the terminal
+        # or start a workflow command.
+        click.echo(f"error: {shown_lines(exc.message)}", err=True)
         if exc.hint:
-            click.echo(f"hint: {exc.hint}", err=True)
+            click.echo(f"hint: {shown_lines(exc.hint)}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("\ninterrupted", err=True)

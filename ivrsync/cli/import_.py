@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ivrsync.cli.options import (
@@ -18,6 +16,7 @@ from ivrsync.commands.import_ import check_imported, import_ivrs
 from ivrsync.errors import EXIT_OK
 from ivrsync.files import display_path
 from ivrsync.importer import ImportFile
+from ivrsync.render.escape import quoted, shown
 from ivrsync.render.problems import render_problems
 
 
@@ -56,8 +55,7 @@ def command(
     """
 
     def report(file: ImportFile) -> None:
-        name = json.dumps(file.ivr.name, ensure_ascii=False)
-        click.echo(f"Wrote {file.display} (IVR {file.ivr.id} {name})")
+        click.echo(f"Wrote {shown(file.display)} (IVR {file.ivr.id} {quoted(file.ivr.name)})")
 
     resolved = settings(
         config_dir=config_dir,

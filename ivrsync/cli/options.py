@@ -17,6 +17,7 @@ import click
 
 from ivrsync.commands.runtime import Runtime
 from ivrsync.model import Problem
+from ivrsync.render.escape import shown
 from ivrsync.render.problems import render_problems
 from ivrsync.settings import (
     Settings,
@@ -170,7 +171,7 @@ def settings(**flags: object) -> Settings:
 
 
 def warn(text: str) -> None:
-    click.echo(f"warning: {text}", err=True)
+    click.echo(f"warning: {shown(text)}", err=True)
 
 
 def show_problems(problems: Sequence[Problem]) -> None:

@@ -27,6 +27,7 @@ from ivrsync.cli.refresh_options import refresh_option
 from ivrsync.commands.plan import PlanRequest, plan
 from ivrsync.errors import EXIT_CHANGES, EXIT_OK, IvrsyncError
 from ivrsync.plan.planfile import render_plan_json
+from ivrsync.render.escape import json_text, shown_lines
 from ivrsync.render.plan_markdown import render_plan_markdown
 from ivrsync.render.plan_text import render_plan_text
 from ivrsync.render.refresh import render_refresh_text
@@ -88,10 +89,10 @@ def command(
         )
     refusal = _refusal_text(result.refusal)
     if output_format == "json":
-        output = render_plan_json(result.plan, key=context.plan_key())
+        output = json_text(render_plan_json(result.plan, key=context.plan_key()))
         if refusal is not None:
             # The JSON document stays exactly the plan (apply reads it); the notice goes aside.
-            click.echo(f"warning: apply will refuse this plan: {refusal}", err=True)
+            click.echo(f"warning: apply will refuse this plan: {shown_lines(refusal)}", err=True)
     elif output_format == "markdown":
         output = render_plan_markdown(result.plan, verbose=verbose, refusal=refusal)
     else:

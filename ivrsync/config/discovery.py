@@ -1,4 +1,10 @@
-"""Which IVR files to read: files and folders expanded, sorted, without repeats."""
+"""Which IVR files to read: files and folders expanded, sorted, without repeats.
+
+A file's name becomes its IVR's `source` in the state, the journal and the plan, all UTF-8 JSON.
+A name that is not UTF-8 (Latin-1 bytes from an old archive, say) reaches Python as text with
+lone surrogates that no JSON writer can encode, so it is refused here, as a problem, before
+anything is read or sent: otherwise an apply would PUT the IVR and then fail to record it.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ class Discovery:
     files: tuple[Path, ...]
     problems: tuple[Problem, ...]
     displays: tuple[str, ...] = ()  # display_path() of each of `files`
+    refused: int = 0  # files found but not taken (a name that is not UTF-8)
 
 
 def discover(paths: Iterable[str | Path]) -> Discovery:
@@ -30,6 +37,7 @@ def discover(paths: Iterable[str | Path]) -> Discovery:
     Folders are searched recursively for `*.yaml`/`*.yml`, skipping hidden folders (`.git`) and
     not following symlinked folders (a link loop cannot hang the search); files given by name are
     taken whatever their suffix.
+    A file whose path is not UTF-8 is left out with a problem naming it escaped (`caf\\xe9.yaml`).
     The result is sorted by display path. Raises `UsageError` when a path does not exist at all.
     """
     found: dict[str, Path] = {}
@@ -43,15 +51,47 @@ def discover(paths: Iterable[str | Path]) -> Discovery:
             found.setdefault(display_path(path), path)
         else:
             raise UsageError(
-                f"{raw}: no such file or directory",
+                f"{escaped_name(str(raw))}: no such file or directory",
                 hint="pass IVR files or folders that exist, or set --config-dir",
             )
+    refused = [name for name in found if not _is_utf8(name)]
+    for name in refused:
+        del found[name]
+        problems.append(
+            Problem(
+                file=escaped_name(name),
+                line=0,
+                column=0,
+                path="",
+                message="the file name is not UTF-8, so ivrsync could not record this IVR's "
+                "source in the state; the file was not read",
+                hint="rename the file with UTF-8 characters only (e.g. `git mv`), then run again",
+            )
+        )
     names = sorted(found)
     return Discovery(
         files=tuple(found[name] for name in names),
         problems=tuple(problems),
         displays=tuple(names),
+        refused=len(refused),
     )
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def escaped_name(name: str) -> str:
+    """A file name as text that can always be shown: bytes that are not UTF-8 as `\\xe9`."""
+    try:
+        raw = os.fsencode(name)  # the file system's bytes, undecodable ones included
+    except UnicodeEncodeError:  # a surrogate that no file system gave (typed as an escape)
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def _walk(folder: Path, problems: list[Problem]) -> list[Path]:
@@ -59,7 +99,7 @@ def _walk(folder: Path, problems: list[Problem]) -> list[Path]:
         where = Path(exc.filename) if exc.filename else folder
         problems.append(
             Problem(
-                file=display_path(where),
+                file=escaped_name(display_path(where)),
                 line=0,
                 column=0,
                 path="",

@@ -1,28 +1,37 @@
-"""Find IVR YAML files, read and parse them, and say where things are in them.
+"""Read and parse IVR YAML files, and say where things are in them.
 
-The only module that imports `yaml`. Parsing runs on PyYAML's C parser (`CSafeLoader`, or the
-pure-Python `SafeLoader` when libyaml is missing) with one addition: the constructor notices
-duplicate keys, which PyYAML would silently collapse. Node positions are *not* kept on the happy
-path: when a caller needs the line and column of a JSON path (to report a problem), `LoadedFile`
-composes the text again, once, and walks the node tree (`LoadedFile.locate`). A valid file therefore
-costs one C parse and nothing more.
+The module that parses YAML (`yaml_errors` words its errors, `positions` finds nodes). Parsing
+runs on PyYAML's C parser (`CSafeLoader`, or the pure-Python `SafeLoader` when libyaml is
+missing) with one addition: the constructor notices duplicate keys, which PyYAML would silently
+collapse. Node positions are *not* kept on the happy path: when a caller needs the line and
+column of a JSON path (to report a problem), `LoadedFile` composes the text again, once, and
+looks nodes up in it (`LoadedFile.locate`). A valid file costs one C parse and nothing more.
+
+Hostile files end in a Problem, never a crash or a stall: reading stops at MAX_CONFIG_BYTES; a
+value PyYAML's constructors cannot build (`!!int "abc"`, `!!timestamp "x"`, a date that is no
+date) and an integer beyond Python's int-string limit become a problem at that value; and the
+position lookups index each mapping once (`positions.NodeIndex`), so reporting many problems
+stays linear in the size of the file.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
-from collections.abc import Hashable, Sequence
+import sys
+from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
-from ivrsync.config.yaml_errors import describe_yaml_error
-from ivrsync.files import display_path
+from ivrsync.config.positions import MERGE_TAG, JsonPath, NodeIndex, format_path, mark
+from ivrsync.config.yaml_errors import describe_bad_value, describe_yaml_error
+from ivrsync.files import FileRefusedError, display_path, read_limited
 from ivrsync.model import Problem, Severity
 
 try:
@@ -30,24 +39,35 @@ try:
 except ImportError:  # pragma: no cover - libyaml is present wherever the wheels are
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-_MERGE_TAG = "tag:yaml.org,2002:merge"
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CACHED_SCALAR_LENGTH = 64
 _CACHE_SIZE = 50_000
 
-#: A position in a document: mapping keys and sequence indexes, from the root down.
-JsonPath = Sequence[str | int]
+#: The largest IVR file ivrsync reads. An IVR file is one or two KB; anything near this bound is
+#: not an IVR file, and reading it whole (a 1 GB file in a pull request) would cost the CI job its
+#: memory.
+MAX_CONFIG_BYTES = 4 << 20
+
+#: What the constructors of PyYAML's safe loader raise for a value they cannot build: int() and
+#: float() of the text (`!!int "abc"`, too many digits), a failed regex match (`!!timestamp "x"`),
+#: a missing table entry (`!!bool "maybe"`), datetime's range checks (`2001-13-45`).
+_CONSTRUCTION_ERRORS = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError)
 
 
-def format_path(json_path: JsonPath) -> str:
-    """`("menu", 1, "destination")` -> `menu[1].destination`; the empty path is `""`."""
-    text = ""
-    for part in json_path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
+class _BadValue(Exception):
+    """A value no constructor could build; `reason` is "invalid" or "too long"."""
+
+    def __init__(self, node: Node, reason: str) -> None:
+        super().__init__(reason)
+        self.node = node
+        self.reason = reason
+
+
+def _too_many_digits(value: int) -> bool:
+    """Whether `str(value)` would exceed Python's int-string limit (and so raise ValueError)."""
+    limit = sys.get_int_max_str_digits()
+    # Below 2**64 an int has at most 20 digits: the exact check is for the rare huge ones.
+    return limit > 0 and value.bit_length() > 64 and abs(value) >= 10**limit
 
 
 @dataclass(frozen=True)
@@ -81,7 +101,25 @@ class _Loader(_BaseLoader):
         text = node.value.lstrip("+-")
         if text[:1] == "0" and len(text.lstrip("0_")) > 1 and text.replace("_", "").isdigit():
             self.octal_integers = True
-        return int(super().construct_yaml_int(node))
+        try:
+            value = int(super().construct_yaml_int(node))
+        except ValueError as exc:
+            if "integer string conversion" in str(exc):  # the digits limit of int()
+                raise _BadValue(node, "too long") from None
+            raise
+        # Hexadecimal and base-60 integers are not bound by that limit, but every later str()
+        # or repr() of them would be.
+        if _too_many_digits(value):
+            raise _BadValue(node, "too long")
+        return value
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        # Every value is built here (scalars directly, collections' items through here too):
+        # the one place to turn a constructor's foreign exception into a positioned problem.
+        try:
+            return super().construct_object(node, deep=deep)
+        except _CONSTRUCTION_ERRORS:
+            raise _BadValue(node, "invalid") from None
 
     def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode and implicit[0]:
@@ -105,19 +143,15 @@ class _Loader(_BaseLoader):
     def _record_duplicates(self, entries: list[tuple[Node, Node]]) -> None:
         seen: dict[Any, Node] = {}
         for key_node, _ in entries:
-            if key_node.tag == _MERGE_TAG:
+            if key_node.tag == MERGE_TAG:
                 continue
             key = self.construct_object(key_node)  # cached: the same object as in the mapping
             first = seen.setdefault(key, key_node)
             if first is not key_node:
-                self.duplicates.append(_DuplicateKey(str(key), _mark(first), _mark(key_node)))
+                self.duplicates.append(_DuplicateKey(str(key), mark(first), mark(key_node)))
 
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
-
-
-def _mark(node: Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 @dataclass(frozen=True)
@@ -170,30 +204,33 @@ class LoadedFile:
         Lazy: the first call composes the text again to get node positions. When the path cannot be
         followed all the way (a missing field), the position of the deepest node reached is
         returned, so a missing field points at the mapping that lacks it. (0, 0) when the file
-        has no document.
+        has no document. Each step costs O(1) once its mapping is indexed.
         """
-        root = self._root
-        if root is None:
+        nodes = self._nodes
+        if nodes is None:
             return 0, 0
-        node: Node = root
+        node: Node = nodes.root
         key_node: Node | None = None
         for part in json_path:
-            step = _child(node, part)
+            step = nodes.child(node, part)
             if step is None:
-                return _mark(node)
+                return mark(node)
             key_node, node = step
         if key and key_node is not None:
-            return _mark(key_node)
-        return _mark(node)
+            return mark(key_node)
+        return mark(node)
 
     def source_text(self, json_path: JsonPath) -> str | None:
         """The text written for the scalar at `json_path` (`yes`, `0231`), before YAML typed it.
 
         None when the path does not lead to a scalar. Lazy, like `locate`.
         """
-        node = self._root
+        nodes = self._nodes
+        if nodes is None:
+            return None
+        node = nodes.root
         for part in json_path:
-            step = None if node is None else _child(node, part)
+            step = nodes.child(node, part)
             if step is None:
                 return None
             node = step[1]
@@ -201,65 +238,19 @@ class LoadedFile:
 
     def mapping_path_at(self, position: tuple[int, int]) -> tuple[str | int, ...]:
         """The JSON path of the mapping holding the key that starts at `position` (1-based)."""
-        root = self._root
-        return () if root is None else (_find_key(root, position) or ())
+        nodes = self._nodes
+        return () if nodes is None else nodes.mapping_path_at(position)
 
     @cached_property
-    def _root(self) -> Node | None:
+    def _nodes(self) -> NodeIndex | None:
         if self.text is None or not self.parsed:
             return None
         loader = _Loader(self.text)
         try:
-            return loader.get_single_node()
+            root = loader.get_single_node()
         finally:
             loader.dispose()
-
-
-def _child(node: Node, part: str | int) -> tuple[Node | None, Node] | None:
-    """The (key node, value node) one step down from `node`, or None."""
-    if isinstance(node, SequenceNode):
-        if isinstance(part, int) and 0 <= part < len(node.value):
-            return None, node.value[part]
-        return None
-    if not isinstance(node, MappingNode):
-        return None
-    found: tuple[Node | None, Node] | None = None
-    merges: list[Node] = []
-    for key_node, value_node in node.value:
-        if key_node.tag == _MERGE_TAG:
-            merges.append(value_node)
-        elif isinstance(key_node, ScalarNode) and key_node.value == str(part):
-            found = (key_node, value_node)  # the last one wins, as in construction
-    if found is None:
-        for merged in merges:
-            sources = merged.value if isinstance(merged, SequenceNode) else [merged]
-            for source in sources:
-                found = _child(source, part) or found
-    return found
-
-
-def _find_key(root: Node, position: tuple[int, int]) -> tuple[str | int, ...] | None:
-    """The path of the mapping holding the key node at `position`, or None.
-
-    Iterative and visiting each node once: deep nesting cannot overflow the stack, and aliases
-    (one node reachable by many paths, as in a "billion laughs" file) cannot make it exponential.
-    """
-    stack: list[tuple[Node, tuple[str | int, ...]]] = [(root, ())]
-    seen: set[int] = set()
-    while stack:
-        node, path = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, MappingNode):
-            for key_node, value_node in node.value:
-                if _mark(key_node) == position:
-                    return path
-                if isinstance(key_node, ScalarNode):
-                    stack.append((value_node, (*path, key_node.value)))
-        elif isinstance(node, SequenceNode):
-            stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
-    return None
+        return None if root is None else NodeIndex(root)
 
 
 def load_file(path: Path, display: str | None = None) -> LoadedFile:
@@ -283,11 +274,16 @@ def load_file(path: Path, display: str | None = None) -> LoadedFile:
             if not stat.S_ISREG(mode):
                 kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
                 return failed(f"cannot read: {kind}", "IVR files must be regular YAML files")
-            with open(fd, "rb", closefd=False) as handle:
-                data = handle.read()
+            data = read_limited(fd, limit=MAX_CONFIG_BYTES, path=display)
         finally:
             os.close(fd)
     except OSError as exc:
+        if isinstance(exc, FileRefusedError) and exc.errno == errno.EFBIG:
+            return failed(
+                f"the file is larger than {MAX_CONFIG_BYTES >> 20} MiB, the most ivrsync reads "
+                "from an IVR file",
+                "an IVR file is a few KB: keep one IVR per file, and only IVR files in the folder",
+            )
         return failed(
             f"cannot read: {exc.strerror or exc}",
             "check that the file exists and is readable (a broken link, or permissions?)",
@@ -323,6 +319,15 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
         document = None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         return failed(*describe_yaml_error(exc, text))
+    except _BadValue as exc:
+        bad = exc.node
+        value = bad.value if isinstance(bad, ScalarNode) else ""
+        explicit = isinstance(bad, ScalarNode) and (
+            bad.style not in (None, "")  # quoted: only a tag makes it anything but text
+            or bad.tag != loader.resolve(ScalarNode, value, (True, False))
+        )
+        message, hint = describe_bad_value(bad.tag, value, explicit=explicit, reason=exc.reason)
+        return failed(message, hint, mark(bad))
     except yaml.YAMLError as exc:
         # ReaderError (a forbidden character) carries an offset, not a mark.
         position = getattr(exc, "position", 0)
@@ -347,7 +352,7 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
             "write one IVR mapping (id, name, ..., menu), or delete the file",
             (1, 1),
         )
-    start = _mark(node)
+    start = mark(node)
     if document is None:
         return failed(
             "the document is empty (null): expected a mapping of IVR fields",
@@ -369,7 +374,7 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
         json_path = (*loaded.mapping_path_at(duplicate.again), duplicate.key)
         problems.append(
             loaded.problem(
-                f"duplicate key '{duplicate.key}': first at line {duplicate.first[0]}, "
+                f"duplicate key '{_shortened(duplicate.key)}': first at line {duplicate.first[0]}, "
                 f"again at line {duplicate.again[0]}",
                 at=duplicate.again,
                 json_path=json_path,
@@ -381,6 +386,10 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
     return LoadedFile(
         path, display, text, document, parsed=True, problems=tuple(problems), octal_integers=octal
     )
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _kind(value: object) -> str:

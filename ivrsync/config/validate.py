@@ -6,7 +6,9 @@ the same IVR id or name in two files, `ivr|<id>` destinations naming no IVR in t
 problem of every file is collected; nothing is raised for bad input.
 
 Speed: a valid document costs one `is_valid` pass of a cached validator. Error messages (and the
-line/column lookups behind them) are only worked out for documents that fail it.
+line/column lookups behind them) are only worked out for documents that fail it, and validation
+stays linear in the size of a file however many problems it has: a file reports at most
+MAX_PROBLEMS_PER_FILE of them, then one that counts the rest.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ from ivrsync.model import ConfigSet, IvrConfig, Problem
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
+
+#: The most problems reported for one file. Past a few dozen, nobody reads on: they fix these and
+#: run again. A file with more ends with one problem saying how many were left out.
+MAX_PROBLEMS_PER_FILE = 50
 
 
 def _is_strict_integer(_checker: object, value: object) -> bool:
@@ -107,9 +113,46 @@ def load_config_set(paths: Sequence[str | Path]) -> ConfigSet:
     configs.sort(key=lambda config: config.id)
     return ConfigSet(
         configs=tuple(configs),
-        problems=tuple(sorted(set(problems))),
-        files_read=len(discovery.files),
+        problems=tuple(_capped(problems)),
+        files_read=len(discovery.files) + discovery.refused,
     )
+
+
+def _order(problem: Problem) -> tuple[str, int, int, str, str, str, str]:
+    # Problem's own order, as one tuple per problem: comparing tuples is far cheaper than
+    # calling the dataclass's __lt__ (thousands of problems in a hostile file).
+    p = problem
+    return (p.file, p.line, p.column, p.path, p.message, p.severity, p.hint)
+
+
+def _capped(problems: Sequence[Problem]) -> list[Problem]:
+    """The problems sorted, without repeats, at most MAX_PROBLEMS_PER_FILE for each file.
+
+    A file with more keeps its first ones (by position) and gets one more problem, right after
+    them and at the first left-out position, saying how many were left out.
+    """
+    by_file: dict[str, list[Problem]] = {}
+    for problem in sorted(set(problems), key=_order):
+        by_file.setdefault(problem.file, []).append(problem)
+    kept: list[Problem] = []
+    for file, found in by_file.items():
+        kept.extend(found[:MAX_PROBLEMS_PER_FILE])
+        rest = found[MAX_PROBLEMS_PER_FILE:]
+        if rest:
+            first = rest[0]
+            where = f", from line {first.line} on," if first.line > 0 else ""
+            kept.append(
+                Problem(
+                    file=file,
+                    line=first.line,
+                    column=first.column,
+                    path="",
+                    message=f"and {len(rest)} more problems in this file{where} not shown",
+                    severity="error" if any(p.is_error for p in rest) else "warning",
+                    hint=f"fix the first {MAX_PROBLEMS_PER_FILE}, then validate again",
+                )
+            )
+    return kept
 
 
 def schema_problems(file: LoadedFile) -> list[Problem]:
@@ -118,7 +161,9 @@ def schema_problems(file: LoadedFile) -> list[Problem]:
         return []
     problems: list[Problem] = []
     for error in schema_validator().iter_errors(_shallow(file.document)):
-        problems.extend(explain(file, error))
+        # Guesses (did you mean...?) only for as many problems as can be shown.
+        suggestions = max(MAX_PROBLEMS_PER_FILE - len(problems), 0)
+        problems.extend(explain(file, error, suggestions=suggestions))
     return problems
 
 

@@ -20,6 +20,12 @@ The document (format_version 1)::
 
 `checksum` is the sha256 of the canonical JSON (sorted keys, no spaces, UTF-8) of every other
 field, so a plan edited by hand after review is refused rather than applied.
+
+Reading is defensive, since the file is whatever path `apply` was given: only a regular file, at
+most MAX_PLAN_BYTES (a FIFO or `/dev/zero` cannot stall or exhaust the run, which holds the state
+lock), and only JSON this module could have written: no NaN, no integer beyond Python's
+int-string limit, no lone surrogate (`"\\ud800"`), nesting at most MAX_PLAN_DEPTH levels. Each
+of these is a PlanFileError naming the file, never a crash.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_args
@@ -34,10 +41,19 @@ from typing import Any, get_args
 from ivrsync import __version__
 from ivrsync.body import in_body_order
 from ivrsync.errors import PlanFileError
-from ivrsync.files import write_atomically
+from ivrsync.files import read_regular_file, write_atomically
 from ivrsync.model import Action, Change, FieldChange, IvrRef, Plan, State
 
 PLAN_FORMAT_VERSION = 1
+
+#: The largest plan file ivrsync reads, as large as the largest state file: a plan holds at most
+#: one body per IVR, as the state does. A larger file is not a plan ivrsync made.
+MAX_PLAN_BYTES = 64 << 20
+#: How deeply a plan document may nest. A plan nests six levels (document, changes, change,
+#: fields, field change, a list value); bodies are flat. Deeper JSON is no plan, and would drive
+#: later recursive steps (digests, diffs) into Python's recursion limit.
+MAX_PLAN_DEPTH = 32
+_READ_HINT = "pass the file written by `ivrsync plan --out FILE`"
 
 _ACTIONS: tuple[str, ...] = get_args(Action)
 _TOP_FIELDS = (
@@ -122,21 +138,7 @@ def load_plan(path: Path, *, key: bytes | None = None) -> Plan:
     `format_version`, fails its checksum (it was edited) or lacks a documented field.
     `load_plan(p)` after `save_plan(plan, p)` equals `plan`.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise PlanFileError(
-            f"cannot read the plan file {path}: {reason}",
-            hint="pass the file written by `ivrsync plan --out FILE`",
-        ) from exc
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlanFileError(
-            f"the plan file {path} is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-            hint="pass the file written by `ivrsync plan --out FILE`",
-        ) from exc
+    document = _read_document(path)
     reader = _Reader(path)
     if not isinstance(document, dict):
         raise reader.error("", "expected a JSON object")
@@ -174,6 +176,64 @@ def _check_checksum(path: Path, document: Mapping[str, Any], key: bytes | None) 
             f"the plan file {path} fails its checksum: it was changed after it was made",
             hint="never edit a plan; make a new one with `ivrsync plan --out FILE` and review it",
         )
+
+
+def _read_document(path: Path) -> Any:
+    """The parsed JSON of the plan file; PlanFileError for anything a plan cannot be."""
+    try:
+        data = read_regular_file(path, limit=MAX_PLAN_BYTES)
+    except OSError as exc:
+        raise PlanFileError(
+            f"cannot read the plan file {path}: {exc.strerror or exc}", hint=_READ_HINT
+        ) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PlanFileError(
+            f"the plan file {path} is not UTF-8 text (byte {exc.start})", hint=_READ_HINT
+        ) from None
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise PlanFileError(
+            f"the plan file {path} is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+            hint=_READ_HINT,
+        ) from None
+    except RecursionError:
+        refusal = f"it nests more than {MAX_PLAN_DEPTH} levels deep"
+    except ValueError as exc:  # the int-string limit, or a refused constant
+        refusal = (
+            str(exc)
+            if str(exc).startswith("it ")
+            else (f"it holds an integer longer than {sys.get_int_max_str_digits()} digits")
+        )
+    else:
+        refusal = _refusal(document)
+        if not refusal:
+            return document
+    raise PlanFileError(f"the plan file {path} is not a valid plan: {refusal}", hint=_READ_HINT)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"it holds {name}, which is not a JSON number")
+
+
+def _refusal(document: Any) -> str:
+    """Why parsed JSON cannot be a plan ivrsync wrote, or "". Iterative: no recursion limit."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return "it holds text that is not Unicode (a lone surrogate such as \\ud800)"
+        elif isinstance(value, dict | list):
+            if depth > MAX_PLAN_DEPTH:
+                return f"it nests more than {MAX_PLAN_DEPTH} levels deep"
+            items = [*value, *value.values()] if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+    return ""
 
 
 def _change_to_document(change: Change) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import json
 from collections.abc import Sequence
 
 from ivrsync.model import ApplyReport, Outcome, OutcomeStatus, ReadBackMismatch
+from ivrsync.render.escape import quoted, shown, shown_lines
 from ivrsync.render.plan_text import field_label
 
 _LABELS: dict[OutcomeStatus, str] = {
@@ -35,14 +36,17 @@ PENDING_NOTE = (
 
 def ivr_name(outcome: Outcome) -> str:
     """`349 "Support IVR"`: the id first, so logs sort and grep well."""
-    return f"{outcome.id} {json.dumps(outcome.name, ensure_ascii=False)}"
+    return f"{outcome.id} {quoted(outcome.name)}"
 
 
 def reason(outcome: Outcome) -> str:
-    """The outcome's message without the `IVR <id>: ` prefix the API client puts on errors."""
+    """The outcome's message without the `IVR <id>: ` prefix the API client puts on errors.
+
+    Shown escaped: it quotes what the server said.
+    """
     prefix = f"IVR {outcome.id}: "
     message = outcome.message
-    return message[len(prefix) :] if message.startswith(prefix) else message
+    return shown(message[len(prefix) :] if message.startswith(prefix) else message)
 
 
 def render_outcome_line(outcome: Outcome, *, verbose: bool = False) -> str:
@@ -91,9 +95,9 @@ def render_apply_summary(report: ApplyReport, *, verbose: bool = False) -> str:
         headline = "Apply finished with failures"
     lines = [f"{headline}: {counts_line(report)}."]
     if report.stop_reason is not None:
-        lines.append(f"Stopped because: {report.stop_reason}")
+        lines.append(f"Stopped because: {shown_lines(report.stop_reason)}")
         if report.stop_hint:
-            lines.append(f"  hint: {report.stop_hint}")
+            lines.append(f"  hint: {shown_lines(report.stop_hint)}")
     sections: tuple[tuple[OutcomeStatus, str], ...] = (
         ("failed", "Failed"),
         ("abandoned", "Abandoned in flight"),
@@ -105,13 +109,13 @@ def render_apply_summary(report: ApplyReport, *, verbose: bool = False) -> str:
             for outcome in outcomes:
                 lines.append(f"  {ivr_name(outcome)}: {reason(outcome)}")
                 if outcome.hint:
-                    lines.append(f"    hint: {outcome.hint}")
+                    lines.append(f"    hint: {shown(outcome.hint)}")
     if report.not_attempted:
         lines.append(f"Not attempted ({len(report.not_attempted)}):")
-        shown = report.not_attempted if verbose else report.not_attempted[:SUMMARY_LIST_LIMIT]
-        lines += [f"  {ivr_name(o)}" for o in shown]
-        if len(shown) < len(report.not_attempted):
-            more = len(report.not_attempted) - len(shown)
+        listed = report.not_attempted if verbose else report.not_attempted[:SUMMARY_LIST_LIMIT]
+        lines += [f"  {ivr_name(o)}" for o in listed]
+        if len(listed) < len(report.not_attempted):
+            more = len(report.not_attempted) - len(listed)
             lines.append(f"  ... and {more} more (all of them: -v, or --report FILE)")
     if not report.ok:
         lines.append(PENDING_NOTE)
@@ -132,12 +136,12 @@ def render_read_back(mismatches: Sequence[ReadBackMismatch]) -> str:
     noun = "IVR does" if len(mismatches) == 1 else "IVRs do"
     lines = [f"Read-back: {len(mismatches)} applied {noun} not read back as sent:"]
     for mismatch in mismatches:
-        name = f"{mismatch.id} {json.dumps(mismatch.name, ensure_ascii=False)}"
+        name = f"{mismatch.id} {quoted(mismatch.name)}"
         if mismatch.missing:
             lines.append(f"  {name}: no longer listed by GET /v1/ivrs")
             continue
         if mismatch.unreadable:
-            lines.append(f"  {name}: cannot be read back: {mismatch.unreadable}")
+            lines.append(f"  {name}: cannot be read back: {shown(mismatch.unreadable)}")
         else:
             lines.append(f"  {name}:")
         for change in mismatch.fields:
@@ -157,7 +161,7 @@ def render_read_back(mismatches: Sequence[ReadBackMismatch]) -> str:
 
 
 def _shown(value: object) -> str:
-    return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+    return "(none)" if value is None else quoted(value)
 
 
 def render_apply_report_json(report: ApplyReport, read_back: Sequence[ReadBackMismatch]) -> str:

@@ -13,10 +13,10 @@ Field lines read state value -> live value, in the plan's words (`option 2` for 
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
 
 from ivrsync.model import DriftReport, IvrDrift, IvrRef
+from ivrsync.render.escape import code_span, html_code, json_document, quoted, shown
 from ivrsync.render.markdown_budget import fit_prefix, joined_length
 from ivrsync.render.plan_text import field_label, field_line, format_value
 
@@ -103,7 +103,7 @@ def render_drift_markdown(report: DriftReport, *, limit: int = DEFAULT_LIMIT) ->
     if report.unmanaged:
         blocks.append(_list_block("Live IVRs not managed by ivrsync", report.unmanaged, False))
     if report.warnings:
-        items = "\n".join(f"- {html.escape(w)}" for w in report.warnings)
+        items = "\n".join(f"- {code_span(w)}" for w in report.warnings)
         blocks.append(f"**Warnings**\n\n{items}")
 
     worst = _left_out_notice(len(blocks))
@@ -156,16 +156,16 @@ def drift_to_document(report: DriftReport) -> dict[str, Any]:
 
 def render_drift_json(report: DriftReport) -> str:
     """`drift_to_document` as indented JSON ending in a newline."""
-    return json.dumps(drift_to_document(report), indent=2, ensure_ascii=False) + "\n"
+    return json_document(drift_to_document(report))
 
 
 def _managed_label(ivr: IvrDrift | IvrRef) -> str:
     """`IVR 349 "Support IVR" (ivr-configs/support.yaml)`, as the plan names IVRs."""
-    return f"{_unmanaged_label(ivr)} ({ivr.source})"
+    return f"{_unmanaged_label(ivr)} ({shown(ivr.source)})"
 
 
 def _unmanaged_label(ref: IvrDrift | IvrRef) -> str:
-    return f"IVR {ref.id} {json.dumps(ref.name, ensure_ascii=False)}"
+    return f"IVR {ref.id} {quoted(ref.name)}"
 
 
 def _count(n: int, noun: str) -> str:
@@ -182,28 +182,31 @@ def _summary_table(report: DriftReport) -> str:
 
 
 def _drift_block(drift: IvrDrift) -> str:
-    # Values go only into table cells as escaped inline code, so pipes and HTML cannot break out.
+    # Values go only into table cells as escaped inline code, so pipes and HTML cannot break out,
+    # and names into <code> too, so an `@user` notifies nobody.
     rows = "\n".join(
-        f"| {html.escape(field_label(c.field))} | {_cell(c.before)} | {_cell(c.after)} |"
-        for c in drift.fields
+        f"| {_field_cell(c.field)} | {_cell(c.before)} | {_cell(c.after)} |" for c in drift.fields
     )
     return (
-        f"<details><summary>~ {html.escape(_managed_label(drift))}: "
+        f"<details><summary>~ {html_code(_managed_label(drift))}: "
         f"{_count(len(drift.fields), 'field')} changed in the portal</summary>\n\n"
         f"| field | state (last applied) | live |\n|---|---|---|\n{rows}\n\n</details>"
     )
 
 
+def _field_cell(field: str) -> str:
+    return html.escape(field_label(field)).replace("|", "&#124;")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "*(none)*"
-    text = html.escape(format_value(value)).replace("|", "&#124;")
-    return f"<code>{text}</code>"
+    return html_code(format_value(value))
 
 
 def _list_block(title: str, refs: tuple[IvrRef, ...], with_source: bool) -> str:
     label = _managed_label if with_source else _unmanaged_label
-    items = "\n".join(f"- {html.escape(label(ref))}" for ref in refs)
+    items = "\n".join(f"- {code_span(label(ref))}" for ref in refs)
     return f"**{title}** ({len(refs)})\n\n{items}"
 
 

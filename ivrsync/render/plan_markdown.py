@@ -8,11 +8,11 @@ names only into escaped HTML, so pipes, backticks and HTML in values cannot brea
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 
 from ivrsync.model import Change, Plan
+from ivrsync.render.escape import code_span, html_code
 from ivrsync.render.markdown_budget import fit_prefix, joined_length
 from ivrsync.render.plan_text import (
     FORGET_NOTE,
@@ -46,10 +46,10 @@ def render_plan_markdown(
     head = [PLAN_MARKER + "\n## ivrsync plan"]
     if refusal is not None:
         # A callout at the top: the rail is met in review, not first after the merge.
-        quoted = "\n".join(
-            f"> {line}" for line in f"**apply will refuse this plan**: {refusal}".splitlines()
-        )
-        head.append(f"> [!WARNING]\n{quoted}")
+        # The message names IVRs (text from files): each line is inline code, so a name holding
+        # `@someone` or markdown stays inert.
+        lines = [f"> {code_span(line.strip())}  " for line in refusal.splitlines()]
+        head.append("> [!WARNING]\n> **apply will refuse this plan**:\n" + "\n".join(lines))
     foot: list[str] = []
     if plan.targets is not None:
         head.append(_partial_quote(plan.targets))
@@ -100,7 +100,8 @@ def _change_block(change: Change) -> str:
     marker = MARKERS[change.action]
     summary = (
         f"<code>{marker}</code> {change.action} <b>IVR {change.id}</b> "
-        f"{html.escape(change.name)} (<code>{html.escape(change.source)}</code>)"
+        # In <code>, so an `@user` in a name or file notifies nobody.
+        f"{html_code(change.name)} ({html_code(change.source)})"
     )
     if change.action == "forget":
         content = FORGET_NOTE[0].upper() + FORGET_NOTE[1:] + "."

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ivrsync.model import MENU_PREFIX, Action, Change, FieldChange, IvrRef, Plan
+from ivrsync.render.escape import quoted, shown
 
 #: What a forget does, said wherever a forget is shown.
 FORGET_NOTE = (
@@ -90,7 +91,7 @@ def partial_notice(targets: Sequence[int]) -> str:
 
 def ivr_label(ivr: Change | IvrRef) -> str:
     """`IVR 349 "Support IVR" (ivr-configs/support.yaml)`."""
-    return f"IVR {ivr.id} {json.dumps(ivr.name, ensure_ascii=False)} ({ivr.source})"
+    return f"IVR {ivr.id} {quoted(ivr.name)} ({shown(ivr.source)})"
 
 
 def field_line(change: FieldChange) -> tuple[str, str]:
@@ -106,23 +107,26 @@ def field_line(change: FieldChange) -> tuple[str, str]:
 def field_label(field: str) -> str:
     """`menu.2` reads as `option 2`; other fields keep their body name."""
     if field.startswith(MENU_PREFIX):
-        return "option " + field[len(MENU_PREFIX) :]
-    return field
+        return "option " + shown(field[len(MENU_PREFIX) :])
+    return shown(field)
 
 
 def format_value(value: Any) -> str:
     """A value as a reader should see it: plain strings bare, anything ambiguous as JSON.
 
     Bare: `Support IVR`, `extension|845`. Quoted: `""`, `" padded"`, `"20"` (a string that
-    would read as a number), strings with control characters or the ` -> ` arrow.
+    would read as a number), strings with control, bidi or other unprintable characters (escaped:
+    `"a\\u202e"`), `##[` (a workflow command) or the ` -> ` arrow.
     """
     if isinstance(value, str) and _is_plain(value):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return quoted(value)
 
 
 def _is_plain(text: str) -> bool:
     if not text or text != text.strip() or not text.isprintable() or " -> " in text:
+        return False
+    if "##[" in text:  # a legacy workflow command, wherever it stands in a line
         return False
     if text.startswith('"'):
         return False

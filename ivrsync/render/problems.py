@@ -16,15 +16,18 @@ JSON shape (stable; `version` changes only when a field is removed or changes me
     }
 
 `line`/`column` are 1-based; 0 means the problem concerns the whole file.
+
+File names, paths, messages and hints hold text from the files (keys, values, names): every
+format shows them through `ivrsync.render.escape`, so none can start a line or a workflow command.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Literal
 
 from ivrsync.model import Problem
+from ivrsync.render.escape import json_document, shown
 
 ProblemFormat = Literal["text", "json", "github"]
 PROBLEMS_FORMAT_VERSION = 1
@@ -56,17 +59,17 @@ def summary_line(problems: Sequence[Problem], files_read: int | None = None) -> 
 
 def _location(problem: Problem) -> str:
     if problem.line <= 0:
-        return problem.file
-    return f"{problem.file}:{problem.line}:{problem.column}"
+        return shown(problem.file)
+    return f"{shown(problem.file)}:{problem.line}:{problem.column}"
 
 
 def _render_text(problems: Sequence[Problem], files_read: int | None) -> str:
     lines = []
     for problem in problems:
-        where = f"{problem.path}: " if problem.path else ""
-        hint = f" (hint: {problem.hint})" if problem.hint else ""
+        where = f"{shown(problem.path)}: " if problem.path else ""
+        hint = f" (hint: {shown(problem.hint)})" if problem.hint else ""
         lines.append(
-            f"{_location(problem)}: {problem.severity}: {where}{problem.message}{hint}",
+            f"{_location(problem)}: {problem.severity}: {where}{shown(problem.message)}{hint}",
         )
     lines.append(summary_line(problems, files_read))
     return "\n".join(lines) + "\n"
@@ -94,7 +97,7 @@ def _render_json(problems: Sequence[Problem], files_read: int | None) -> str:
             for p in problems
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_document(document)
 
 
 def escape_data(text: str) -> str:
@@ -110,15 +113,15 @@ def escape_property(text: str) -> str:
 def _render_github(problems: Sequence[Problem], files_read: int | None) -> str:
     lines = []
     for problem in problems:
-        properties = [f"file={escape_property(problem.file)}"]
+        properties = [f"file={escape_property(shown(problem.file))}"]
         if problem.line > 0:
             properties += [f"line={problem.line}", f"col={problem.column}"]
         title = f"ivrsync: {problem.path}" if problem.path else "ivrsync"
-        properties.append(f"title={escape_property(title)}")
+        properties.append(f"title={escape_property(shown(title))}")
         hint = f" (hint: {problem.hint})" if problem.hint else ""
         command = "error" if problem.is_error else "warning"
         lines.append(
-            f"::{command} {','.join(properties)}::{escape_data(problem.message + hint)}",
+            f"::{command} {','.join(properties)}::{escape_data(shown(problem.message + hint))}",
         )
     # A plain line too, for people reading the job log.
     lines.append(summary_line(problems, files_read))

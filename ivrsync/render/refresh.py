@@ -14,10 +14,10 @@ Clean IVRs are not listed. Values are formatted as the plan formats them.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ivrsync.model import FieldRefresh, RefreshedIvr, RefreshedPlan
+from ivrsync.render.escape import quoted, shown
 from ivrsync.render.plan_text import field_label, format_value
 
 _INDENT = "    "
@@ -34,7 +34,7 @@ def render_refresh_text(refreshed: RefreshedPlan) -> str:
     for ivr in refreshed.ivrs:
         lines += _ivr_lines(ivr)
         warnings += ivr.warnings
-    lines += [f"warning: {text}" for text in warnings]
+    lines += [f"warning: {shown(text)}" for text in warnings]
     if lines:
         lines.append("")
     lines.append(summary_line(refreshed))
@@ -99,7 +99,7 @@ def _value(value: Any) -> str:
 
 
 def _label(ivr: RefreshedIvr) -> str:
-    return f"IVR {ivr.id} {json.dumps(ivr.name, ensure_ascii=False)} ({ivr.source})"
+    return f"IVR {ivr.id} {quoted(ivr.name)} ({shown(ivr.source)})"
 
 
 def _count(n: int, noun: str) -> str:

@@ -1,12 +1,16 @@
-"""`ivrsync state list|show|unlock` output: the managed IVRs, one entry, a removed lock. Pure."""
+"""`ivrsync state list|show|unlock` output: the managed IVRs, one entry, a removed lock. Pure.
+
+Names, sources and bodies come from the state file (and, through import, from the portal), the
+lock holder from the lock file: all shown through `ivrsync.render.escape`.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
 from ivrsync.model import LockHolder, StateEntry, StateView
+from ivrsync.render.escape import json_document, shown
 
 OutputFormat = Literal["text", "json"]
 
@@ -38,11 +42,11 @@ def render_state_list(view: StateView, state_path: str, output_format: OutputFor
                 for entry in entries
             ],
         }
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        return json_document(document)
     lines: list[str] = []
     if entries:
         rows = [("ID", "NAME", "SOURCE", "APPLIED AT")] + [
-            (str(e.id), _name_of(e), e.source, e.applied_at) for e in entries
+            (str(e.id), shown(_name_of(e)), shown(e.source), shown(e.applied_at)) for e in entries
         ]
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         for row in rows:
@@ -50,7 +54,7 @@ def render_state_list(view: StateView, state_path: str, output_format: OutputFor
             lines.append("  ".join([*cells, row[3]]))
         lines.append("")
     else:
-        lines.append(f"No IVRs are managed in {state_path} yet.")
+        lines.append(f"No IVRs are managed in {shown(state_path)} yet.")
     count = f"{len(entries)} IVR" + ("" if len(entries) == 1 else "s")
     lines.append(f"lineage: {state.lineage or 'none (never written)'}")
     lines.append(f"serial:  {state.serial}")
@@ -65,7 +69,6 @@ def render_state_list(view: StateView, state_path: str, output_format: OutputFor
 
 def render_state_entry(entry: StateEntry, output_format: OutputFormat) -> str:
     """One state entry: id, name, source, time, digest and the body pretty-printed."""
-    body = json.dumps(dict(entry.body), indent=2, ensure_ascii=False)
     if output_format == "json":
         document = {
             "id": entry.id,
@@ -75,16 +78,17 @@ def render_state_entry(entry: StateEntry, output_format: OutputFormat) -> str:
             "digest": entry.digest,
             "body": dict(entry.body),
         }
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        return json_document(document)
+    body = json_document(dict(entry.body))
     indented = "\n".join("  " + line for line in body.splitlines())
     return (
-        f"IVR {entry.id}: {_name_of(entry)}\n"
-        f"source:     {entry.source}\n"
-        f"applied at: {entry.applied_at}\n"
-        f"digest:     {entry.digest}\n"
+        f"IVR {entry.id}: {shown(_name_of(entry))}\n"
+        f"source:     {shown(entry.source)}\n"
+        f"applied at: {shown(entry.applied_at)}\n"
+        f"digest:     {shown(entry.digest)}\n"
         f"body:\n{indented}\n"
     )
 
 
 def render_unlocked(lock_path: Path, holder: LockHolder) -> str:
-    return f"removed {lock_path}: it was held by {holder.describe()}"
+    return f"removed {shown(str(lock_path))}: it was held by {shown(holder.describe())}"

@@ -56,8 +56,8 @@ def fetch_live(client: IvrLister, *, recordings: RecordingMapping = "swapped") -
     ivrs: dict[int, LiveIvr] = {}
     unreadable: dict[int, ApiError] = {}
     names: dict[int, str] = {}
-    for item in client.list_ivrs():
-        ivr_id = read_shape_id(item)
+    for index, item in enumerate(client.list_ivrs()):
+        ivr_id = read_shape_id(item, index=index)
         name = item.get("name") if isinstance(item.get("name"), str) else None
         if ivr_id in names:
             raise ApiError(

@@ -115,17 +115,41 @@ READ_ORDER: tuple[str, ...] = (
 
 _NONE_IDS = frozenset({"", "0"})
 
+#: The largest IVR id ivrsync takes from the server. Smartflo ids are database keys; an id the
+#: state, the YAML files and `PUT /v1/ivr/{id}` must all carry is refused beyond a signed 64-bit
+#: integer, as it is when it is not positive (the state refuses ids below 1).
+MAX_IVR_ID = 2**63 - 1
+#: Digits of the longest integer read from a string (`"20"`): any field's honest value is far
+#: shorter, and int() of a text beyond Python's int-string limit raises.
+_MAX_DIGITS = 30
+_QUOTED = 40
+
 
 class _Reader:
     """Reads one read-shape item, raising ApiError that names the IVR and the field."""
 
-    def __init__(self, item: Mapping[str, Any]) -> None:
+    def __init__(self, item: Mapping[str, Any], index: int | None = None) -> None:
         self.item = item
-        self.label = "an IVR in the GET /v1/ivrs response"
+        self.label = "an IVR" if index is None else f"IVR #{index + 1} of the list"
         if not isinstance(item, Mapping):
             self.fail("", f"expected a JSON object, got {_json_type(item)}")
-        self.id = self.integer("id", item)
+        name = item.get("name")
+        if isinstance(name, str):
+            self.label += f" (named {_quoted(name)})"
+        self.id = self.ivr_id()
         self.label = f"IVR {self.id}"
+
+    def ivr_id(self) -> int:
+        """The item's id: refused unless an integer from 1 to MAX_IVR_ID, the ids the state,
+        the YAML files and the next PUT can all carry."""
+        value = self.value("id", self.item)
+        ivr_id = self.integer("id", self.item)
+        if not 1 <= ivr_id <= MAX_IVR_ID:
+            self.fail(
+                "id",
+                f"an IVR id must be a whole number from 1 to {MAX_IVR_ID}, got {_json_type(value)}",
+            )
+        return ivr_id
 
     def fail(self, field: str, problem: str) -> NoReturn:
         where = f"{self.label}, field {field!r}" if field else self.label
@@ -158,6 +182,10 @@ class _Reader:
     def integer(self, field: str, source: Mapping[str, Any], where: str = "") -> int:
         value = self.value(field, source, where)
         if isinstance(value, str) and value.isascii() and value.isdecimal():
+            if len(value) > _MAX_DIGITS:
+                self.fail(
+                    where + field, f"expected an integer, got a string of {len(value)} digits"
+                )
             return int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(where + field, f"expected an integer, got {_json_type(value)}")
@@ -186,9 +214,13 @@ class _Reader:
         return self.reference(RECORDING_TYPE, ident)
 
 
-def read_shape_id(item: Any) -> int:
-    """The id of one item of `GET /v1/ivrs`; ApiError when the item or its id is unreadable."""
-    return _Reader(item).id
+def read_shape_id(item: Any, *, index: int | None = None) -> int:
+    """The id of one item of `GET /v1/ivrs` (the `index`-th, when given, for messages).
+
+    ApiError naming the item when it is not an object or its id is not an integer from 1 to
+    MAX_IVR_ID: 0, negative, huge, floats, booleans and strings that are not plain decimal.
+    """
+    return _Reader(item, index).id
 
 
 def live_ivr_from_read_shape(
@@ -328,15 +360,24 @@ def _bare_recording(read_name: str, reference: object, ivr_id: int, field: str) 
     return ident
 
 
+def _shortened(text: str) -> str:
+    return text if len(text) <= _QUOTED else text[: _QUOTED - 3] + "..."
+
+
+def _quoted(text: str) -> str:
+    """`repr` of at most _QUOTED characters of `text`: escaped, bounded."""
+    return repr(text) if len(text) <= _QUOTED else repr(text[: _QUOTED - 3]) + "..."
+
+
 def _json_type(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):
-        return f"a number ({value})"
+        return f"a number ({_shortened(str(value))})"
     if isinstance(value, str):
-        return f"a string ({value!r})"
+        return f"a string ({_quoted(value)})"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, Mapping):
