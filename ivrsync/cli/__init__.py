@@ -26,12 +26,15 @@ from ivrsync.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, Ivrs
 #: not pay for httpx, nor `ivrsync apply` for the fake server: start-up counts in every CI step.
 _COMMAND_MODULES = {
     "apply": "apply",
+    "call": "call",
     "drift": "drift",
     "fake-smartflo": "fake",
+    "graph": "graph",
     "import": "import_",
     "plan": "plan",
     "schema": "schema",
     "state": "state",
+    "test": "test_",
     "validate": "validate",
 }
 
