@@ -93,7 +93,7 @@ def command(
     if output_format == "json":
         output = render_plan_json(result.plan)
     elif output_format == "markdown":
-        output = render_plan_markdown(result.plan, verbose=verbose)
+        output = render_plan_markdown(result.plan, verbose=verbose, flow=result.flow)
     else:
         output = render_plan_text(result.plan, color=use_color(no_color=no_color), verbose=verbose)
         if result.refreshed is not None:

@@ -15,7 +15,8 @@ from ivrsync.commands.live import fetch_refreshed
 from ivrsync.commands.runtime import Runtime
 from ivrsync.commands.validate import require_valid_configs
 from ivrsync.errors import UsageError
-from ivrsync.model import IvrConfig, Plan, RefreshedPlan, State
+from ivrsync.flow.graph import plan_flow
+from ivrsync.model import CallFlow, IvrConfig, Plan, RefreshedPlan, State
 from ivrsync.plan.diff import compute_plan, unknown_targets
 from ivrsync.plan.planfile import save_plan
 from ivrsync.smartflo.credentials import DEFAULT_BASE_URL, check_base_url, credentials_from_env
@@ -36,6 +37,7 @@ class PlanRequest:
 class PlanResult:
     plan: Plan
     refreshed: RefreshedPlan | None  # exactly when the request asked for a refresh
+    flow: CallFlow | None = None  # the routing the plan changes (the markdown diagram)
 
 
 def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
@@ -57,7 +59,7 @@ def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
             refreshed = fetch_refreshed(client, made, state, runtime)
     if request.out_path is not None:
         save_plan(made, Path(request.out_path))
-    return PlanResult(made, refreshed)
+    return PlanResult(made, refreshed, plan_flow(made, state))
 
 
 def check_out_path(out_path: str, store: StateStore, sources: Iterable[str]) -> None:
