@@ -31,20 +31,20 @@ _REQUIRED = ("name", "start", "expect")
 
 
 @cache
-def tests_schema_text() -> str:
+def calltest_schema_text() -> str:
     """The packaged test-file schema's text, exactly as shipped."""
     return resources.files("ivrsync").joinpath(TESTS_SCHEMA_RESOURCE).read_text(encoding="utf-8")
 
 
 @cache
 def _fast_check() -> Check:
-    return compile_check(json.loads(tests_schema_text()))
+    return compile_check(json.loads(calltest_schema_text()))
 
 
 @cache
 def _pattern(field: str) -> re.Pattern[str]:
     """The schema's pattern of `expect`, or of the items of `hear`: one source for both."""
-    properties = json.loads(tests_schema_text())["$defs"]["test"]["properties"]
+    properties = json.loads(calltest_schema_text())["$defs"]["test"]["properties"]
     spec = properties[field]
     return re.compile(spec.get("items", spec)["pattern"])
 
