@@ -39,10 +39,12 @@ def command(start: str, keys: tuple[str, ...], config_dir: str, interactive: boo
     session = open_call(config_dir, start, runtime())
     click.echo(render_call_step(session.steps[0]), nl=False)
     pending = list(keys)
+    hung_up = False
     while session.in_menu:
         key = pending.pop(0) if pending else click.prompt(_PROMPT, default="", show_default=False)
         key = key.strip() or "timeout"
         if key == "q":
+            hung_up = True
             break
         try:
             step = session.press(key)
@@ -50,5 +52,5 @@ def command(start: str, keys: tuple[str, ...], config_dir: str, interactive: boo
             click.echo(f"{exc.message} ({exc.hint})", err=True)
             continue
         click.echo(render_call_step(step), nl=False)
-    click.echo(render_call_end(session.path()), nl=False)
+    click.echo(render_call_end(session.path(), hung_up=hung_up), nl=False)
     return EXIT_OK

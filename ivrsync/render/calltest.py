@@ -184,7 +184,7 @@ def render_call_step(step: CallStep) -> str:
     elif step.event in ("retry", "invalid_retry"):
         line = f"{what}: {where} plays its menu again"
     elif step.event in ("timed_out", "invalid_out"):
-        line = f"{what}, the last allowed: to {where}"
+        line = f"{what}: no more tries, to {where}"
     else:
         line = f"{what}: to {where}"
     if step.heard:
@@ -192,9 +192,11 @@ def render_call_step(step: CallStep) -> str:
     return line + "\n"
 
 
-def render_call_end(path: CallPath) -> str:
-    """The last line of a call: where the caller ended up."""
-    if path.in_menu:
+def render_call_end(path: CallPath, *, hung_up: bool = False) -> str:
+    """The last line of a call: where the caller ended up (`hung_up`: the caller left)."""
+    if hung_up:
+        text = f"The caller hangs up in {_where(path.end)}."
+    elif path.in_menu:
         text = f"The caller is still in {_where(path.end)}, waiting for a key."
     else:
         text = f"The call ends at {_where(path.end)}."

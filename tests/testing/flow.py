@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 
 from ivrsync.body import body_from_document, digest_body
-from ivrsync.model import IvrConfig
+from ivrsync.config.validate import load_config_set
+from ivrsync.model import IvrConfig, StateEntry
 from tests.testing.documents import ivr_document, write_ivr
+from tests.testing.state import APPLIED_AT, write_state
 
 ROOT = Path(__file__).resolve().parents[2]
 MERMAID_DIR = ROOT / "tools" / "mermaid"
@@ -68,6 +70,16 @@ def example_project(destination: Path) -> Path:
     for name in ("ivr-configs", "ivr-tests", "schemas"):
         shutil.copytree(ROOT / name, destination / name)
     return destination
+
+
+def record_as_applied(config_dir: Path, state: Path) -> None:
+    """Write a state file saying every IVR of `config_dir` was applied as it is now (run from
+    the project folder, so sources are relative)."""
+    entries = [
+        StateEntry(c.id, c.body, c.digest, c.source, APPLIED_AT)
+        for c in load_config_set([config_dir]).configs
+    ]
+    write_state(state, *entries)
 
 
 def mermaid_command() -> list[str]:
