@@ -85,10 +85,14 @@ def telephony_problems(
     if levels["timeout-length"] != "off" or levels["hangup-fallback"] != "off":
         for config in ivrs.values():
             _check_one(config, report)
-    if levels["inescapable-loop"] != "off":
-        _check_loops(ivrs, report)
-    if levels["unreachable-ivr"] != "off" and entry_points:
-        _check_reachable(ivrs, entry_points, report)
+    loops = levels["inescapable-loop"] != "off"
+    reachable = levels["unreachable-ivr"] != "off" and bool(entry_points)
+    if loops or reachable:
+        successors, exits = _internal_edges(ivrs)
+        if loops:
+            _check_loops(ivrs, successors, exits, report)
+        if reachable:
+            _check_reachable(ivrs, successors, entry_points, report)
     if levels["no-person-within"] != "off":
         _check_people(ivrs, person_within or DEFAULT_PERSON_WITHIN, report)
     return sorted(report.problems)
@@ -168,8 +172,12 @@ def _internal_edges(ivrs: Mapping[int, IvrConfig]) -> tuple[dict[int, list[int]]
     return successors, exits
 
 
-def _check_loops(ivrs: Mapping[int, IvrConfig], report: _Reporter) -> None:
-    successors, exits = _internal_edges(ivrs)
+def _check_loops(
+    ivrs: Mapping[int, IvrConfig],
+    successors: Mapping[int, list[int]],
+    exits: set[int],
+    report: _Reporter,
+) -> None:
     for component in _strongly_connected(sorted(ivrs), successors):
         members = set(component)
         if any(m in exits for m in members):
@@ -235,9 +243,11 @@ def _strongly_connected(
 
 
 def _check_reachable(
-    ivrs: Mapping[int, IvrConfig], entry_points: Collection[str | int], report: _Reporter
+    ivrs: Mapping[int, IvrConfig],
+    successors: Mapping[int, list[int]],
+    entry_points: Collection[str | int],
+    report: _Reporter,
 ) -> None:
-    successors, _ = _internal_edges(ivrs)
     starts = {found.id for entry in entry_points if (found := find_ivr(ivrs, entry)) is not None}
     reached = set(starts)
     queue = deque(starts)

@@ -80,9 +80,11 @@ def targets_of(body: Body) -> list[str]:
 
 def call_flow(configs: Iterable[IvrConfig]) -> CallFlow:
     """The whole call flow of a config set: every IVR, every destination, every edge."""
-    ivrs = {ivr_ref(config.id): config for config in configs}
-    edges = [edge for config in ivrs.values() for edge in edges_of(config.id, config.body)]
-    return _assemble(ivrs, edges, set(ivrs))
+    ordered = sorted(configs, key=lambda config: config.id)
+    ivrs = {ivr_ref(config.id): config for config in ordered}
+    # Made in order (IVRs by id, each IVR's edges by key), so they need no sorting.
+    edges = [edge for config in ordered for edge in edges_of(config.id, config.body)]
+    return _assemble(ivrs, edges, set(ivrs), edges_sorted=True)
 
 
 def reachable_flow(flow: CallFlow, starts: Sequence[str], *, depth: int | None = None) -> CallFlow:
@@ -195,15 +197,16 @@ def _assemble(
     include: Collection[str],
     *,
     focus: Collection[str] = (),
+    edges_sorted: bool = False,
 ) -> CallFlow:
     """Nodes for `include` and both ends of every edge; both sorted (see `CallFlow`)."""
     refs = set(include)
-    for edge in edges:
-        refs.add(edge.source)
-        refs.add(edge.target)
+    refs.update(edge.target for edge in edges)
+    refs.update(edge.source for edge in edges)
     nodes = sorted((_node(ref, ivrs, ref in focus) for ref in refs), key=_node_order)
-    order = {node.ref: index for index, node in enumerate(nodes)}
-    edges.sort(key=lambda edge: (order[edge.source], key_rank(edge.key)))
+    if not edges_sorted:
+        order = {node.ref: index for index, node in enumerate(nodes)}
+        edges.sort(key=lambda edge: (order[edge.source], key_rank(edge.key)))
     return CallFlow(tuple(nodes), tuple(edges))
 
 
@@ -215,9 +218,8 @@ def _node(ref: str, ivrs: Mapping[str, IvrConfig], focus: bool) -> FlowNode:
 
 
 def _node_order(node: FlowNode) -> tuple[int, int, str, str, str]:
-    ivr_id = ivr_id_of(node.ref)
-    if ivr_id is not None:
-        return (0, ivr_id, "", "", "")
+    if node.kind != "terminal":
+        return (0, int(node.ident), "", "", "")
     ident = node.ident
     # Numeric ids in numeric order (department|7 before department|12).
     natural = ident.zfill(24) if ident.isascii() and ident.isdigit() else ident

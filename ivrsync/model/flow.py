@@ -26,7 +26,7 @@ INVALID = "invalid"
 PERSON_TYPES = frozenset({"extension", "agent", "department", "ringgroup"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FlowNode:
     """An IVR or a terminal destination.
 
@@ -50,7 +50,7 @@ class FlowNode:
         return self.ref.partition("|")[2]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FlowEdge:
     """Where one press of one IVR sends the caller.
 
@@ -107,7 +107,7 @@ class TelephonyChecks:
 CallEvent = Literal["start", "routed", "retry", "timed_out", "invalid_retry", "invalid_out"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallStep:
     """One moment of a call: where the caller is after it and what they hear.
 

@@ -16,7 +16,8 @@ def plain_text(text: str, limit: int = LABEL_LIMIT) -> str:
     """`text` on one line: runs of whitespace (newlines too) become one space, other characters
     that do not print become U+FFFD, and more than `limit` characters are cut to `limit`."""
     text = " ".join(text.split())
-    text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 

@@ -14,6 +14,7 @@ say what they are in the label: added (green), removed (red, dotted), rerouted o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ivrsync.model import CallFlow, EdgeStatus, FlowEdge, FlowNode
@@ -24,7 +25,8 @@ from ivrsync.render.flow_labels import edge_label, node_lines
 MAX_TEXT = 50_000
 MAX_EDGES = 500
 
-_SAFE_PUNCTUATION = frozenset(" .,-_/'()+?!:")
+#: Anything but letters, digits (str.isalnum, which \w adds `_` to) and plain punctuation.
+_UNSAFE = re.compile(r"[^\w .,\-/'()+?!:]")
 
 _LINK_STYLES: dict[EdgeStatus, str] = {
     "added": "stroke:#1a7f37,stroke-width:3px",
@@ -36,10 +38,11 @@ _LINK_STYLES: dict[EdgeStatus, str] = {
 
 def mermaid_text(text: str) -> str:
     """`text` safe inside a double-quoted Mermaid label (see the module docstring)."""
-    return "".join(
-        ch if (ch.isalnum() and ch.isprintable()) or ch in _SAFE_PUNCTUATION else f"#{ord(ch)};"
-        for ch in text
-    )
+    return _UNSAFE.sub(_entity, text)
+
+
+def _entity(match: re.Match[str]) -> str:
+    return f"#{ord(match.group())};"
 
 
 def render_flow_mermaid(flow: CallFlow) -> str:
