@@ -187,3 +187,18 @@ def test_invalid_configs_run_no_test(
 
     assert result.exit_code == 1
     assert "error: the IVR configs have errors, so no test was run" in result.stderr
+
+
+@pytest.mark.usefixtures("project")
+def test_the_readme_example_test_file_passes(run_cli: RunCli) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### `ivrsync test`") :]
+    example = section[section.index("```yaml\n") + 8 : section.index("```\n", 1)]
+    Path("ivr-tests/readme.yaml").write_text(example, encoding="utf-8")
+
+    result = run_cli("test", "ivr-tests/readme.yaml")
+
+    assert (result.exit_code, result.stdout.splitlines()[-1]) == (
+        0,
+        "2 caller paths: 2 passed, 0 failed",
+    )
