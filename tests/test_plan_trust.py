@@ -137,3 +137,20 @@ def test_with_a_key_the_checksum_is_an_hmac_only_the_key_makes(
     assert "is not signed, and IVRSYNC_PLAN_KEY is set" in unsigned.stderr
     assert right.exit_code == 0, right.stderr
     assert KEY not in right.stdout + right.stderr + unkeyed.stderr + wrong.stderr
+
+
+@pytest.mark.parametrize("checksum", ["sha256:é", "hmac-sha256:\u202e", "sha256:" + "0" * 64])
+def test_a_checksum_of_any_text_is_a_clean_refusal(
+    run_cli: RunCli, adopted: Workspace, checksum: str
+) -> None:
+    path = saved_plan(run_cli, adopted)
+    document = json.loads(path.read_text("utf-8"))
+    document["checksum"] = checksum
+    path.write_text(json.dumps(document), "utf-8")
+
+    result = apply_saved(run_cli, adopted, path, IVRSYNC_PLAN_KEY=KEY)
+    unkeyed = apply_saved(run_cli, adopted, path)
+
+    assert result.exit_code == 1
+    assert unkeyed.exit_code == 1
+    assert "internal error" not in result.stderr + unkeyed.stderr

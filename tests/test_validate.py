@@ -436,7 +436,8 @@ def test_every_destination_type_of_the_schema_is_accepted(workdir: Path) -> None
         "timeout_destination: extension|05047530002", f"timeout_destination: {last}|1"
     )
 
-    assert problems_of(text, workdir) == []
+    # Accepted: no errors (hangup|1 as the timeout destination is a telephony warning).
+    assert [p for p in problems_of(text, workdir) if p[3] == "error"] == []
 
 
 # --- several files ------------------------------------------------------------------------------

@@ -29,14 +29,17 @@ from ivrsync.render.escape import shown_lines
 _COMMAND_MODULES = {
     "apply": "apply",
     "config": "config",
+    "call": "call",
     "drift": "drift",
     "fake-smartflo": "fake",
+    "graph": "graph",
     "import": "import_",
     "plan": "plan",
     "probe": "probe",
     "schema": "schema",
     "show": "show",
     "state": "state",
+    "test": "test_",
     "validate": "validate",
 }
 

@@ -94,7 +94,9 @@ def command(
             # The JSON document stays exactly the plan (apply reads it); the notice goes aside.
             click.echo(f"warning: apply will refuse this plan: {shown_lines(refusal)}", err=True)
     elif output_format == "markdown":
-        output = render_plan_markdown(result.plan, verbose=verbose, refusal=refusal)
+        output = render_plan_markdown(
+            result.plan, verbose=verbose, refusal=refusal, flow=result.flow
+        )
     else:
         color = use_color(no_color=no_color)
         output = render_plan_text(result.plan, color=color, verbose=verbose, refusal=refusal)

@@ -6,7 +6,7 @@ from typing import cast
 
 import click
 
-from ivrsync.cli.options import config_dir_option, format_option, settings
+from ivrsync.cli.options import config_dir_option, format_option, runtime, settings
 from ivrsync.commands.validate import validate
 from ivrsync.errors import EXIT_ERROR, EXIT_OK
 from ivrsync.render.problems import ProblemFormat, render_problems
@@ -27,8 +27,9 @@ def command(
     its file, line and column. Exits 0 when there are no errors (and, with --strict, no
     warnings), 1 otherwise.
     """
-    folder = settings(config_dir=config_dir).paths.config_dir
-    result = validate(paths, config_dir=folder, strict=strict)
+    context = runtime(settings(config_dir=config_dir))
+    folder = context.settings.paths.config_dir
+    result = validate(paths, config_dir=folder, strict=strict, checks=context.telephony_checks())
     click.echo(
         render_problems(
             result.config_set.problems,

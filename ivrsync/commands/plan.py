@@ -15,7 +15,8 @@ from ivrsync.commands.live import fetch_refreshed
 from ivrsync.commands.runtime import Runtime
 from ivrsync.commands.validate import require_valid_configs
 from ivrsync.errors import MassChangeError, UsageError
-from ivrsync.model import IvrConfig, Plan, RefreshedPlan, State
+from ivrsync.flow.graph import plan_flow
+from ivrsync.model import CallFlow, IvrConfig, Plan, RefreshedPlan, State
 from ivrsync.plan.diff import compute_plan, unknown_targets
 from ivrsync.plan.planfile import save_plan
 from ivrsync.plan.safety import Rail, mass_change_refusal
@@ -38,6 +39,7 @@ class PlanResult:
     #: Why `apply` would refuse this plan (the safety rail), so a reviewer sees it before the
     #: merge rather than after; None when apply would go ahead.
     refusal: MassChangeError | None = None
+    flow: CallFlow | None = None  # the routing the plan changes (the markdown diagram)
 
 
 def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
@@ -62,7 +64,8 @@ def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
         save_plan(made, Path(request.out_path), key=runtime.plan_key())
     apply_settings = runtime.settings.apply
     rail = Rail(apply_settings.mass_change_ratio, apply_settings.mass_change_minimum)
-    return PlanResult(made, refreshed, mass_change_refusal(made, state, rail))
+    refusal = mass_change_refusal(made, state, rail)
+    return PlanResult(made, refreshed, refusal=refusal, flow=plan_flow(made, state))
 
 
 def check_out_path(out_path: str, store: StateStore, sources: Iterable[str]) -> None:

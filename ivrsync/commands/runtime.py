@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from ivrsync.model import Problem
+from ivrsync.model import Problem, TelephonyChecks
 from ivrsync.settings import (
     Settings,
     SmartfloSettings,
@@ -140,3 +140,11 @@ class Runtime:
 
         value = self.env.get(PLAN_KEY_VARIABLE, "")
         return value.encode("utf-8") if value else None
+
+    def telephony_checks(self) -> TelephonyChecks:
+        """The telephony checks as the settings ask: `[checks]` severities, `[routing]` entry
+        points."""
+        return TelephonyChecks(
+            severities=self.settings.checks.rules,
+            entry_points=tuple(self.settings.routing.entry_points),
+        )

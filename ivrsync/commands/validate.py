@@ -10,7 +10,7 @@ from ivrsync.commands.runtime import Runtime
 from ivrsync.config.validate import load_config_dir, load_config_set
 from ivrsync.errors import ConfigError
 from ivrsync.files import display_path
-from ivrsync.model import ConfigSet, Problem
+from ivrsync.model import ConfigSet, Problem, TelephonyChecks
 
 
 @dataclass(frozen=True)
@@ -20,14 +20,21 @@ class ValidateResult:
 
 
 def validate(
-    paths: Sequence[str], *, config_dir: str | Path, strict: bool = False
+    paths: Sequence[str],
+    *,
+    config_dir: str | Path,
+    strict: bool = False,
+    checks: TelephonyChecks | None = None,
 ) -> ValidateResult:
     """Check `paths` (files or folders), or the config folder when `paths` is empty.
 
     Raises UsageError only when a named path or the config folder does not exist; every problem
     of every file is in the result.
     """
-    config_set = load_config_set(paths) if paths else load_config_dir(config_dir)
+    if paths:
+        config_set = load_config_set(paths, checks=checks)
+    else:
+        config_set = load_config_dir(config_dir, checks=checks)
     if config_set.files_read == 0:
         config_set = replace(
             config_set, problems=(*config_set.problems, _nothing_found(paths, config_dir))
@@ -58,7 +65,7 @@ def require_valid_configs(
 
     Raises ConfigError when any file has an error, saying `consequence` ("no plan was made").
     """
-    config_set = load_config_dir(config_dir)
+    config_set = load_config_dir(config_dir, checks=runtime.telephony_checks())
     if config_set.problems:
         runtime.show_problems(config_set.problems)
     if not config_set.ok:

@@ -30,7 +30,8 @@ from ivrsync.config.schema import (
     load_schema,
 )
 from ivrsync.errors import UsageError
-from ivrsync.model import ConfigSet, IvrConfig, Problem
+from ivrsync.flow.checks import check_config_set
+from ivrsync.model import ConfigSet, IvrConfig, Problem, TelephonyChecks
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -74,13 +75,17 @@ def _fast_check() -> Check:
         return schema_validator().is_valid
 
 
-def load_config_set(paths: Sequence[str | Path]) -> ConfigSet:
+def load_config_set(
+    paths: Sequence[str | Path], *, checks: TelephonyChecks | None = None
+) -> ConfigSet:
     """Read and validate IVR files into a `ConfigSet`.
 
     `paths` are files or folders (folders searched recursively for *.yaml/*.yml). Never raises for
     bad input files: every problem is in the result, sorted, without repeats. Raises
     `ivrsync.errors.UsageError` only when a given path does not exist at all. `configs` holds the
-    files without errors (warnings allowed), sorted by id.
+    files without errors (warnings allowed), sorted by id. Once no file has an error, the
+    telephony checks (`ivrsync.flow.checks`) run as `checks` sets them (None: the defaults); one
+    set to `error` makes the set not `ok` but leaves its IVR in `configs`.
     """
     discovery = discover(paths)
     files = [
@@ -111,6 +116,8 @@ def load_config_set(paths: Sequence[str | Path]) -> ConfigSet:
                 )
             )
     configs.sort(key=lambda config: config.id)
+    if not failed:
+        problems.extend(check_config_set(configs, files, checks or TelephonyChecks()))
     return ConfigSet(
         configs=tuple(configs),
         problems=tuple(_capped(problems)),
@@ -248,7 +255,7 @@ def _octal_problems(file: LoadedFile) -> Iterator[Problem]:
         )
 
 
-def load_config_dir(config_dir: str | Path) -> ConfigSet:
+def load_config_dir(config_dir: str | Path, *, checks: TelephonyChecks | None = None) -> ConfigSet:
     """`load_config_set([config_dir])`, with a clear error when the folder is missing.
 
     Raises `UsageError` naming the folder and the ways to point ivrsync at another one.
@@ -260,7 +267,7 @@ def load_config_dir(config_dir: str | Path) -> ConfigSet:
             hint="run ivrsync from the repository root, or point --config-dir "
             "(or IVRSYNC_CONFIG_DIR) at the folder holding the IVR files",
         )
-    return load_config_set([config_dir])
+    return load_config_set([config_dir], checks=checks)
 
 
 def document_errors(document: dict[str, Any]) -> list[str]:

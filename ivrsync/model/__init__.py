@@ -1,9 +1,28 @@
 """Frozen value types shared by every layer; renderers depend on these alone.
 
 `values` holds the desired, last-applied and live sides, plans, drift and refresh reports;
-`outcomes` the results of an apply. Import them from `ivrsync.model`.
+`outcomes` the results of an apply; `flow` the call flow (graphs, callers' walks, caller-path
+tests). Import them from `ivrsync.model`.
 """
 
+from ivrsync.model.flow import (
+    INVALID,
+    PERSON_TYPES,
+    TIMEOUT,
+    CallEvent,
+    CallFlow,
+    CallPath,
+    CallStep,
+    CallTest,
+    CallTestReport,
+    CallTestResult,
+    CheckLevel,
+    EdgeStatus,
+    FlowEdge,
+    FlowNode,
+    NodeKind,
+    TelephonyChecks,
+)
 from ivrsync.model.outcomes import (
     ApplyReport,
     Outcome,
@@ -49,26 +68,41 @@ __all__ = [
     "BODY_FIELDS",
     "DTMF_KEYS",
     "INTEGER_FIELDS",
+    "INVALID",
     "MENU_PREFIX",
+    "PERSON_TYPES",
     "PUT_ACTIONS",
     "REFERENCE_FIELDS",
     "SCALAR_FIELDS",
     "TEXT_FIELDS",
+    "TIMEOUT",
     "Action",
     "ApplyReport",
     "Body",
+    "CallEvent",
+    "CallFlow",
+    "CallPath",
+    "CallStep",
+    "CallTest",
+    "CallTestReport",
+    "CallTestResult",
     "Change",
+    "CheckLevel",
     "ConfigSet",
     "Conflict",
     "DriftReport",
+    "EdgeStatus",
     "FieldChange",
     "FieldRefresh",
     "FieldStatus",
+    "FlowEdge",
+    "FlowNode",
     "IvrConfig",
     "IvrDrift",
     "IvrRef",
     "LiveIvr",
     "LockHolder",
+    "NodeKind",
     "Outcome",
     "OutcomeStatus",
     "Plan",
@@ -81,5 +115,6 @@ __all__ = [
     "State",
     "StateEntry",
     "StateView",
+    "TelephonyChecks",
     "count_by_status",
 ]

@@ -171,7 +171,8 @@ def _check_checksum(path: Path, document: Mapping[str, Any], key: bytes | None) 
             "made with the key are applied",
             hint=f"make the plan with {PLAN_KEY_VARIABLE} set: `ivrsync plan --out FILE`",
         )
-    if not hmac.compare_digest(given, document_checksum(document, key=key)):
+    expected = document_checksum(document, key=key)
+    if not hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8")):
         raise PlanFileError(
             f"the plan file {path} fails its checksum: it was changed after it was made",
             hint="never edit a plan; make a new one with `ivrsync plan --out FILE` and review it",

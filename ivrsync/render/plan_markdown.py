@@ -4,6 +4,8 @@ Layout: the hidden marker line CI looks for to update one comment instead of add
 heading, the summary table, then one collapsible `<details>` block per changed IVR whose field
 changes sit in a ```diff block (GitHub colours `+`/`-` lines). Values go only into code blocks and
 names only into escaped HTML, so pipes, backticks and HTML in values cannot break the comment.
+Given the plan's call flow (`ivrsync.flow.graph.plan_flow`), a Mermaid diagram of the changed
+routing comes before the IVR blocks; it is the first thing left out when the comment is too long.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ivrsync.model import Change, Plan
+from ivrsync.model import CallFlow, Change, Plan
 from ivrsync.render.escape import code_span, html_code
+from ivrsync.render.flow_mermaid import MAX_EDGES, MAX_TEXT, render_flow_mermaid
 from ivrsync.render.markdown_budget import fit_prefix, joined_length
 from ivrsync.render.plan_text import (
     FORGET_NOTE,
@@ -30,18 +33,25 @@ PLAN_MARKER = "<!-- ivrsync-plan -->"
 DEFAULT_LIMIT = 60_000
 
 _BACKTICK_RUN = re.compile(r"`+")
+_STATUS_ORDER = ("added", "removed", "rerouted", "changed")
 
 
 def render_plan_markdown(
-    plan: Plan, *, limit: int = DEFAULT_LIMIT, verbose: bool = False, refusal: str | None = None
+    plan: Plan,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    verbose: bool = False,
+    refusal: str | None = None,
+    flow: CallFlow | None = None,
 ) -> str:
     """The plan as markdown of at most `limit` characters, ending in a newline.
 
     The first line is `PLAN_MARKER`. Blocks are added in plan order while they fit; when the
     next one would not, the rest is left out and a notice says how many changed IVRs (and whether
     the unchanged list) were left out and where to see the full plan. `verbose` adds the
-    unchanged IVRs as one more block. Raises ValueError when `limit` cannot hold even the
-    heading, summary and notices.
+    unchanged IVRs as one more block. `flow` (the plan's call flow) adds a diagram of the changed
+    routing when it has changed edges; it is left out first, with the notice saying so. Raises
+    ValueError when `limit` cannot hold even the heading, summary and notices.
     """
     head = [PLAN_MARKER + "\n## ivrsync plan"]
     if refusal is not None:
@@ -63,20 +73,33 @@ def render_plan_markdown(
     if unchanged_block is not None:
         blocks.append(unchanged_block)
 
+    diagram = _diagram_block(flow) if flow is not None and flow.changed_edges else None
+
     fixed = _length([*head, *foot])
-    worst_notice = _left_out_notice(len(plan.changes), unchanged_block is not None, limit)
+    worst_notice = _left_out_notice(
+        len(plan.changes), unchanged_block is not None, limit, diagram=diagram is not None
+    )
     if fixed + joined_length([worst_notice]) > limit:
         needed = fixed + joined_length([worst_notice])
         raise ValueError(f"a markdown plan needs a limit above {needed}")
 
-    if fixed + joined_length(blocks) <= limit:
+    if diagram is not None and fixed + joined_length([diagram, *blocks]) <= limit:
+        return _join([*head, diagram, *blocks, *foot])
+    if diagram is None and fixed + joined_length(blocks) <= limit:
         return _join([*head, *blocks, *foot])
 
     kept = fit_prefix(blocks, limit - fixed - joined_length([worst_notice]))
+    if diagram is not None:
+        # The diagram went first; maybe every block fits without it.
+        without = _left_out_notice(0, False, limit, diagram=True)
+        if fixed + joined_length([*blocks, without]) <= limit:
+            kept = blocks
     # `kept` is a prefix of `blocks`, whose last block is the unchanged list when there is one.
     changed_left_out = len(plan.changes) - min(len(kept), len(plan.changes))
     unchanged_left_out = unchanged_block is not None and len(kept) < len(blocks)
-    notice = _left_out_notice(changed_left_out, unchanged_left_out, limit)
+    notice = _left_out_notice(
+        changed_left_out, unchanged_left_out, limit, diagram=diagram is not None
+    )
     return _join([*head, *kept, notice, *foot])
 
 
@@ -136,8 +159,30 @@ def _fenced(language: str, lines: list[str]) -> str:
     return f"{fence}{language}\n{text}\n{fence}"
 
 
-def _left_out_notice(changed: int, unchanged_list: bool, limit: int) -> str:
+def _diagram_block(flow: CallFlow) -> str:
+    """The changed routing as a collapsible Mermaid diagram (open), or a note when GitHub's
+    Mermaid would refuse to draw it."""
+    changed = flow.changed_edges
+    counts = {s: sum(1 for e in changed if e.status == s) for s in _STATUS_ORDER}
+    changes = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    routes = "1 changed route" if len(changed) == 1 else f"{len(changed)} changed routes"
+    summary = f"<b>Call flow</b>: {routes} ({changes}), marked in the diagram"
+    chart = render_flow_mermaid(flow)
+    if len(chart) > MAX_TEXT or len(flow.edges) > MAX_EDGES:
+        return (
+            f"> [!NOTE]\n> **The call-flow diagram is not shown**: its {len(flow.edges):,} edges "
+            f"({len(chart):,} characters) are more than GitHub draws ({MAX_EDGES} edges, "
+            f"{MAX_TEXT:,} characters). Changed routes: {changes}. Run `ivrsync graph` locally."
+        )
+    return f"<details open><summary>{summary}</summary>\n\n```mermaid\n{chart}```\n\n</details>"
+
+
+def _left_out_notice(
+    changed: int, unchanged_list: bool, limit: int, *, diagram: bool = False
+) -> str:
     what = []
+    if diagram:
+        what.append("the call-flow diagram is not shown")
     if changed:
         what.append(f"{changed} changed {'IVR is' if changed == 1 else 'IVRs are'} not shown")
     if unchanged_list:
