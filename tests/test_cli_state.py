@@ -124,29 +124,25 @@ def test_show_prints_the_entry_with_its_body(run_cli: RunCli, state_path: Path) 
         "source:     ivr-configs/support.yaml\n"
         "applied at: 2026-11-26T23:30:00Z\n"
         f"digest:     {entry.digest}\n"
-        "body:\n"
-        "  {\n"
-        '    "name": "Support IVR",\n'
-        '    "description": "",\n'
-        '    "recording": "recording|0231",\n'
-        '    "timeout": 20,\n'
-        '    "incorrect_count": 5,\n'
-        '    "invalid_recording": "recording|349",\n'
-        '    "invalid_destination": "extension|05047530002",\n'
-        '    "timeout_retry_recording": "recording|52156",\n'
-        '    "timeout_recording": "recording|123",\n'
-        '    "timeout_destination": "extension|05047530002",\n'
-        '    "timeout_tries": 3,\n'
-        '    "recording_invalid": "recording|58999",\n'
-        '    "option": [\n'
-        '      "1",\n'
-        '      "2"\n'
-        "    ],\n"
-        '    "destination": [\n'
-        '      "extension|05047530002",\n'
-        '      "extension|845"\n'
-        "    ]\n"
-        "  }\n"
+        "last applied, as the IVR file writes it:\n"
+        "  id: 349\n"
+        '  name: "Support IVR"\n'
+        '  description: ""\n'
+        '  recording: "recording|0231"\n'
+        "  timeout: 20\n"
+        "  incorrect_count: 5\n"
+        '  invalid_recording: "recording|349"\n'
+        '  invalid_destination: "extension|05047530002"\n'
+        '  timeout_retry_recording: "recording|52156"\n'
+        '  timeout_recording: "recording|123"\n'
+        '  timeout_destination: "extension|05047530002"\n'
+        "  timeout_tries: 3\n"
+        '  recording_invalid: "recording|58999"\n'
+        "  menu:\n"
+        '    - option: "1"\n'
+        '      destination: "extension|05047530002"\n'
+        '    - option: "2"\n'
+        '      destination: "extension|845"\n'
     )
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+from ivrsync.body import document_from_body
 from ivrsync.model import LockHolder, StateEntry, StateView
-from ivrsync.render.escape import json_document, shown
+from ivrsync.render.escape import json_document, quoted, shown
 
 OutputFormat = Literal["text", "json"]
 
@@ -79,15 +80,25 @@ def render_state_entry(entry: StateEntry, output_format: OutputFormat) -> str:
             "body": dict(entry.body),
         }
         return json_document(document)
-    body = json_document(dict(entry.body))
-    indented = "\n".join("  " + line for line in body.splitlines())
     return (
         f"IVR {entry.id}: {shown(_name_of(entry))}\n"
         f"source:     {shown(entry.source)}\n"
         f"applied at: {shown(entry.applied_at)}\n"
         f"digest:     {shown(entry.digest)}\n"
-        f"body:\n{indented}\n"
+        f"last applied, as the IVR file writes it:\n{_as_file(entry)}"
     )
+
+
+def _as_file(entry: StateEntry) -> str:
+    """The body in the IVR file's shape (fields, then the menu as option/destination pairs),
+    indented, each value as JSON (which YAML reads the same): the words a reviewer wrote."""
+    document = document_from_body(entry.id, entry.body)
+    lines = [f"  {name}: {quoted(value)}" for name, value in document.items() if name != "menu"]
+    lines.append("  menu:" if document["menu"] else "  menu: []")
+    for item in document["menu"]:
+        lines.append(f"    - option: {quoted(item['option'])}")
+        lines.append(f"      destination: {quoted(item['destination'])}")
+    return "\n".join(lines) + "\n"
 
 
 def render_unlocked(lock_path: Path, holder: LockHolder) -> str:
