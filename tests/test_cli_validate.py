@@ -503,3 +503,47 @@ def test_hostile_yaml_is_reported_not_expanded(text: str, expected: str, tmp_pat
 
     assert (result.returncode, result.stderr) == (1, "")
     assert any(line.startswith(expected) for line in result.stdout.splitlines()), result.stdout
+
+
+def test_a_named_file_is_checked_against_the_whole_config_folder(
+    run_cli: RunCli, workdir: Path
+) -> None:
+    folder = workdir / "ivr-configs"
+    write_ivr(folder, ivr_document(4101), "main.yaml")
+    sales = ivr_document(4102, menu=[{"option": "1", "destination": "ivr|4101"}])
+    write_ivr(folder, sales, "sales.yaml")
+    broken = ivr_document(4103, timeout=0)  # an error in a file not named: not reported
+    write_ivr(folder, broken, "other.yaml")
+
+    result = run_cli("validate", "ivr-configs/sales.yaml")
+
+    assert result.exit_code == 0, result.stdout
+    assert "names no IVR" not in result.stdout
+    assert "other.yaml" not in result.stdout
+    assert result.stdout == "checked 1 file: no problems\n"
+
+
+def test_a_duplicate_id_elsewhere_in_the_folder_is_reported_for_the_named_file(
+    run_cli: RunCli, workdir: Path
+) -> None:
+    folder = workdir / "ivr-configs"
+    write_ivr(folder, ivr_document(7, name="A"), "a.yaml")
+    write_ivr(folder, ivr_document(7, name="B"), "b.yaml")
+
+    result = run_cli("validate", "ivr-configs/a.yaml")
+
+    assert result.exit_code == 1
+    assert "IVR id 7 is also used by ivr-configs/b.yaml" in result.stdout
+    assert "ivr-configs/b.yaml:" not in result.stdout
+
+
+def test_a_syntax_error_adds_no_warnings_to_other_files(run_cli: RunCli, workdir: Path) -> None:
+    folder = workdir / "ivr-configs"
+    write_ivr(folder, ivr_document(1, menu=[{"option": "1", "destination": "ivr|2"}]))
+    (folder / "ivr-2.yaml").write_text("id: 2\nname: [unclosed\n", "utf-8")
+
+    result = run_cli("validate")
+
+    assert result.exit_code == 1
+    assert "ivr-2.yaml" in result.stdout
+    assert "names no IVR" not in result.stdout

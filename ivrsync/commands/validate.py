@@ -31,7 +31,9 @@ def validate(
     Raises UsageError only when a named path or the config folder does not exist; every problem
     of every file is in the result.
     """
-    if paths:
+    if paths and Path(config_dir).is_dir():
+        config_set = _named_within_folder(paths, config_dir, checks)
+    elif paths:
         config_set = load_config_set(paths, checks=checks)
     else:
         config_set = load_config_dir(config_dir, checks=checks)
@@ -41,6 +43,20 @@ def validate(
         )
     failed = not config_set.ok or (strict and bool(config_set.problems))
     return ValidateResult(config_set, failed)
+
+
+def _named_within_folder(
+    paths: Sequence[str], config_dir: str | Path, checks: TelephonyChecks | None
+) -> ConfigSet:
+    """The named files checked against the whole config folder (so `ivr|<id>` and duplicate
+    checks see every IVR, as the pre-commit hook needs), with only their problems reported."""
+    named = load_config_set(paths, checks=checks)
+    everything = load_config_set([config_dir, *paths], checks=checks)
+    shown = {p.file for p in named.problems} | {c.source for c in named.configs}
+    shown |= {display_path(path) for path in paths}
+    problems = tuple(p for p in everything.problems if p.file in shown)
+    configs = tuple(c for c in everything.configs if c.source in shown)
+    return replace(named, configs=configs, problems=problems)
 
 
 def _nothing_found(paths: Sequence[str], config_dir: str | Path) -> Problem:

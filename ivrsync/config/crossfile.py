@@ -67,10 +67,13 @@ def cross_file_problems(files: Sequence[LoadedFile]) -> list[Problem]:
                     hint="give each IVR its own name so people can tell them apart",
                 )
             )
-    known_ids = set(by_id)
-    for file in files:
-        if file.is_mapping:
-            problems.extend(_unknown_ivr_problems(file, known_ids))
+    # A file that does not parse may well be the IVR a reference names: its own error is the
+    # problem to fix, not a warning in every file that routes to it.
+    if not any(not file.parsed and (file.text or "").strip() for file in files):
+        known_ids = set(by_id)
+        for file in files:
+            if file.is_mapping:
+                problems.extend(_unknown_ivr_problems(file, known_ids))
     return problems
 
 
