@@ -28,6 +28,7 @@ _COMMAND_MODULES = {
     "apply": "apply",
     "drift": "drift",
     "fake-smartflo": "fake",
+    "github": "github",
     "import": "import_",
     "plan": "plan",
     "schema": "schema",
