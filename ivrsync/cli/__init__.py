@@ -30,6 +30,7 @@ _COMMAND_MODULES = {
     "fake-smartflo": "fake",
     "github": "github",
     "import": "import_",
+    "init": "init",
     "plan": "plan",
     "schema": "schema",
     "state": "state",
