@@ -58,7 +58,8 @@ def comment(number: int, body_file: Path, repo: str, marker: str, author: str, a
     repo = repo or env.get("GITHUB_REPOSITORY", "")
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
         raise UsageError(
-            f"--repo must be OWNER/NAME, got {repo!r}", hint="in a workflow, GITHUB_REPOSITORY is"
+            f"--repo must be OWNER/NAME, got {repo!r}",
+            hint="a workflow's steps have GITHUB_REPOSITORY set; elsewhere pass --repo",
         )
     token = env.get("GITHUB_TOKEN", "")
     if not token:
