@@ -255,7 +255,7 @@ def test_plan_workflow_runs_the_action_on_config_changes_without_secrets() -> No
 def test_apply_workflow_runs_one_at_a_time_and_applies_the_branch_tip() -> None:
     apply = _load(WORKFLOWS / "apply.yml")
     job = apply["jobs"]["apply"]
-    checkout, action = job["steps"]
+    app, checkout, action = job["steps"]
 
     assert apply["concurrency"] == {"group": "ivrsync-apply", "cancel-in-progress": False}
     assert apply["on"]["push"] == {"branches": ["main"], "paths": ["ivr-configs/**"]}
@@ -263,12 +263,17 @@ def test_apply_workflow_runs_one_at_a_time_and_applies_the_branch_tip() -> None:
     assert job["environment"] == "production"
     assert job["if"] == f"github.actor != '{BOT}'"
     assert checkout["with"]["ref"] == "${{ github.event.repository.default_branch }}"
+    # A GitHub App token only when its secret is set (the bypass way for a protected branch).
+    assert app["if"] == "env.IVRSYNC_APP_CLIENT_ID != ''"
+    assert job["env"] == {"IVRSYNC_APP_CLIENT_ID": "${{ secrets.IVRSYNC_APP_CLIENT_ID }}"}
+    assert checkout["with"]["token"] == "${{ steps.app.outputs.token || github.token }}"
     assert action["env"] == {"SMARTFLO_API_TOKEN": "${{ secrets.SMARTFLO_API_TOKEN }}"}
     assert action["with"] == {
         "command": "apply",
         "allow-mass-change": "${{ inputs.allow-mass-change || false }}",
         "drift": "${{ inputs.drift || 'refuse' }}",
         "state-commit": "push",
+        "github-token": "${{ steps.app.outputs.token || github.token }}",
     }
     assert "continue-on-error" not in action, "a failed apply must fail the job"
 
