@@ -155,7 +155,13 @@ def test_dependencies_point_one_way() -> None:
     """Lower layers never import higher ones (see docs/architecture.md)."""
     layers = [
         ("ivrsync.errors", "ivrsync.files", "ivrsync.model", "ivrsync.body"),
-        ("ivrsync.config", "ivrsync.state", "ivrsync.smartflo", "ivrsync.settings"),
+        (
+            "ivrsync.config",
+            "ivrsync.state",
+            "ivrsync.smartflo",
+            "ivrsync.settings",
+            "ivrsync.github",
+        ),
         ("ivrsync.plan", "ivrsync.apply", "ivrsync.importer"),
         ("ivrsync.render",),
         ("ivrsync.commands",),

