@@ -90,7 +90,7 @@ def test_one_field_changed_in_json(run_cli: RunCli, applied: list[dict[str, Any]
     document = json.loads(result.stdout)
     desired = body_from_document(ivr_document(103, timeout=30))
     assert document == {
-        "format_version": PLAN_FORMAT_VERSION,
+        "version": PLAN_FORMAT_VERSION,
         "ivrsync_version": document["ivrsync_version"],
         "lineage": state.lineage,
         "serial": state.serial,

@@ -132,7 +132,7 @@ def test_json_is_a_versioned_document_with_state_and_live_values() -> None:
     document = json.loads(render_drift_json(sample_report()))
 
     assert document == {
-        "format_version": 1,
+        "version": 2,
         "drift": True,
         "summary": {"managed": 3, "drifted": 1, "missing": 1, "in_sync": 1, "unmanaged": 1},
         "drifted": [

@@ -63,7 +63,7 @@ def test_document_has_the_documented_fields() -> None:
     document = plan_to_document(PLAN)
 
     assert {k: v for k, v in document.items() if k not in ("changes", "checksum")} == {
-        "format_version": 1,
+        "version": 2,
         "ivrsync_version": __version__,
         "lineage": "2f1c0c5e-0000-4000-8000-000000000001",
         "serial": 7,
@@ -171,8 +171,8 @@ def _resealed(change: Any) -> str:
     [
         ("{not json", r"is not JSON \(line 1, column 2"),
         ("[]", r"is not a valid plan: expected a JSON object"),
-        (_edited(lambda d: d.update(format_version=2)), r"has format_version 2; this ivrsync"),
-        (_edited(lambda d: d.pop("format_version")), r"has format_version null"),
+        (_edited(lambda d: d.update(version=3)), r"has version 3; this ivrsync"),
+        (_edited(lambda d: d.pop("version")), r"has version null"),
         (
             _edited(lambda d: d["changes"][0]["body"].update(timeout=31)),
             r"fails its checksum: it was changed after it was made",
@@ -239,5 +239,6 @@ def test_load_of_a_missing_file_names_it(tmp_path: Path) -> None:
         load_plan(path)
 
 
-def test_format_version_constant_is_one() -> None:
-    assert PLAN_FORMAT_VERSION == 1
+def test_the_plan_document_version_is_two() -> None:
+    # 2: the key is `version`, as in every other document (1 called it `format_version`).
+    assert PLAN_FORMAT_VERSION == 2

@@ -3,7 +3,7 @@
 The document (format_version 1)::
 
     {
-      "format_version": 1,
+      "version": 2,
       "ivrsync_version": "0.1.0",
       "lineage": "<state lineage or null>",
       "serial": 7,
@@ -44,7 +44,7 @@ from ivrsync.errors import PlanFileError
 from ivrsync.files import read_regular_file, write_atomically
 from ivrsync.model import Action, Change, FieldChange, IvrRef, Plan, State
 
-PLAN_FORMAT_VERSION = 1
+PLAN_FORMAT_VERSION = 2
 
 #: The largest plan file ivrsync reads, as large as the largest state file: a plan holds at most
 #: one body per IVR, as the state does. A larger file is not a plan ivrsync made.
@@ -57,7 +57,7 @@ _READ_HINT = "pass the file written by `ivrsync plan --out FILE`"
 
 _ACTIONS: tuple[str, ...] = get_args(Action)
 _TOP_FIELDS = (
-    "format_version",
+    "version",
     "ivrsync_version",
     "lineage",
     "serial",
@@ -74,7 +74,7 @@ def plan_to_document(plan: Plan, *, key: bytes | None = None) -> dict[str, Any]:
     """The plan as the documented JSON-compatible dict, checksum (or, with `key`, HMAC)
     included."""
     document: dict[str, Any] = {
-        "format_version": PLAN_FORMAT_VERSION,
+        "version": PLAN_FORMAT_VERSION,
         "ivrsync_version": __version__,
         "lineage": plan.lineage,
         "serial": plan.serial,
@@ -135,18 +135,19 @@ def load_plan(path: Path, *, key: bytes | None = None) -> Plan:
     """Read a plan saved by `save_plan` (or `plan --format json`). Never writes.
 
     Raises `PlanFileError` naming the file when it cannot be read, is not JSON, has another
-    `format_version`, fails its checksum (it was edited) or lacks a documented field.
+    `version`, fails its checksum (it was edited) or lacks a documented field.
     `load_plan(p)` after `save_plan(plan, p)` equals `plan`.
     """
     document = _read_document(path)
-    reader = _Reader(path)
+    reader = _PlanReader(path)
     if not isinstance(document, dict):
         raise reader.error("", "expected a JSON object")
-    version = document.get("format_version")
+    # Version 1 plans named the key `version`; every document now says `version`.
+    version = document.get("version", document.get("format_version"))
     if version != PLAN_FORMAT_VERSION:
         raise PlanFileError(
-            f"the plan file {path} has format_version {json.dumps(version)}; "
-            f"this ivrsync reads format_version {PLAN_FORMAT_VERSION}",
+            f"the plan file {path} has version {json.dumps(version)}; "
+            f"this ivrsync reads version {PLAN_FORMAT_VERSION}",
             hint="make the plan again with this ivrsync version: `ivrsync plan --out FILE`",
         )
     missing = [name for name in _TOP_FIELDS if name not in document]
@@ -252,8 +253,10 @@ def _change_to_document(change: Change) -> dict[str, Any]:
     }
 
 
-class _Reader:
-    """Typed access to a parsed document; every failure names the file and the field's path."""
+class _PlanReader:
+    """Strict typed access to ivrsync's own plan document; every failure names the file and the
+    field's path. (The read shape has its own reader in `smartflo.readshape`: that one maps a
+    foreign, inconsistent shape with coercions, this one refuses anything ivrsync did not write.)"""
 
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -21,7 +21,7 @@ from ivrsync.render.markdown_budget import fit_prefix, joined_length
 from ivrsync.render.plan_text import field_label, field_line, format_value
 
 DRIFT_MARKER = "<!-- ivrsync-drift -->"
-DRIFT_FORMAT_VERSION = 1
+DRIFT_FORMAT_VERSION = 2
 
 #: GitHub rejects comments and issue bodies over 65,536 characters; stay well below.
 DEFAULT_LIMIT = 60_000
@@ -127,7 +127,7 @@ def drift_to_document(report: DriftReport) -> dict[str, Any]:
     not exist), `missing`, `unmanaged` (id and name) and `warnings`.
     """
     return {
-        "format_version": DRIFT_FORMAT_VERSION,
+        "version": DRIFT_FORMAT_VERSION,
         "drift": report.has_drift,
         "summary": {
             "managed": report.managed,

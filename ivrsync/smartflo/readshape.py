@@ -125,7 +125,7 @@ _MAX_DIGITS = 30
 _QUOTED = 40
 
 
-class _Reader:
+class _ItemReader:
     """Reads one read-shape item, raising ApiError that names the IVR and the field."""
 
     def __init__(self, item: Mapping[str, Any], index: int | None = None) -> None:
@@ -220,7 +220,7 @@ def read_shape_id(item: Any, *, index: int | None = None) -> int:
     ApiError naming the item when it is not an object or its id is not an integer from 1 to
     MAX_IVR_ID: 0, negative, huge, floats, booleans and strings that are not plain decimal.
     """
-    return _Reader(item, index).id
+    return _ItemReader(item, index).id
 
 
 def live_ivr_from_read_shape(
@@ -232,7 +232,7 @@ def live_ivr_from_read_shape(
     be mapped (bools are not integers; numbers are accepted as ids and become strings). `added_by`
     and any field not in the tables above are ignored.
     """
-    reader = _Reader(item)
+    reader = _ItemReader(item)
     fields: dict[str, Any] = {}
     for read, write in TEXT_READ_FIELDS:
         fields[write] = reader.text(read, item)
@@ -251,7 +251,7 @@ def live_ivr_from_read_shape(
     return LiveIvr(id=reader.id, name=body["name"], body=body, warnings=tuple(warnings))
 
 
-def _read_menu(reader: _Reader) -> tuple[list[str], list[str], list[str]]:
+def _read_menu(reader: _ItemReader) -> tuple[list[str], list[str], list[str]]:
     menu = reader.value(MENU_FIELD, reader.item)
     if not isinstance(menu, list):
         reader.fail(MENU_FIELD, f"expected a list, got {_json_type(menu)}")

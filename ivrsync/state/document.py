@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from ivrsync import __version__
-from ivrsync.body import digest_body
+from ivrsync.body import digest_body, in_body_order
 from ivrsync.errors import StateError
-from ivrsync.model import BODY_FIELDS, State, StateEntry
+from ivrsync.model import State, StateEntry
 from ivrsync.state.merge import conflict_error, conflict_line
 
 #: The state file format this ivrsync writes and the newest it reads.
@@ -202,13 +202,6 @@ def _is_text(value: str) -> bool:
     return True
 
 
-def ordered_body(body: Mapping[str, Any]) -> dict[str, Any]:
-    """The body with its keys in PUT order (the file stores them sorted)."""
-    ordered = {name: body[name] for name in BODY_FIELDS if name in body}
-    ordered.update((name, value) for name, value in body.items() if name not in ordered)
-    return ordered
-
-
 def parse_entry(ivr_id: int, raw: object, where: str) -> StateEntry:
     """Check one `{"body", "digest", "source", "applied_at"}` object and build its entry.
 
@@ -255,7 +248,7 @@ def parse_entry(ivr_id: int, raw: object, where: str) -> StateEntry:
         )
     return StateEntry(
         id=ivr_id,
-        body=ordered_body(body),
+        body=in_body_order(body),
         digest=raw["digest"],
         source=raw["source"],
         applied_at=raw["applied_at"],
