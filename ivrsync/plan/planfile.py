@@ -1,6 +1,6 @@
 """The plan as a versioned JSON document: `plan --format json`, `plan --out`, `apply PLANFILE`.
 
-The document (format_version 1)::
+The document (version 2)::
 
     {
       "version": 2,

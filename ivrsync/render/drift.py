@@ -122,7 +122,7 @@ def render_drift_markdown(report: DriftReport, *, limit: int = DEFAULT_LIMIT) ->
 def drift_to_document(report: DriftReport) -> dict[str, Any]:
     """The versioned JSON document of `drift --format json`.
 
-    `format_version`, `drift` (the exit-code question), `summary` counts, then `drifted` (each
+    `version`, `drift` (the exit-code question), `summary` counts, then `drifted` (each
     with `fields`: `field`, `state`, `live`; a menu key's value is None where the option does
     not exist), `missing`, `unmanaged` (id and name) and `warnings`.
     """
