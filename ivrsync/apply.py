@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from ivrsync.errors import ApiError
+from ivrsync.errors import ApiError, StateError
 from ivrsync.files import utc_timestamp
 from ivrsync.model import ApplyReport, Body, Change, Outcome, OutcomeStatus, Plan, StateEntry
 
@@ -108,8 +108,10 @@ def apply_plan(
       `interrupted` set; a second Ctrl-C abandons them (outcome `abandoned`, not recorded).
     - `on_outcome` is called from the calling thread, once per change, in completion order
       (`forget` first, `not_attempted` last).
-    - Raises the first non-API exception of a worker (e.g. a `StateError` when the journal cannot
-      be written) after the requests in flight finished; raises ValueError, before sending
+    - A `StateError` while recording (the journal cannot be written: a full disk) fails that IVR
+      with the reason and stops the run like a fatal API error: the report says what happened,
+      and a rerun sends the IVR again. Raises any other non-API exception of a worker (a bug)
+      after the requests in flight finished; raises ValueError, before sending
       anything, for a plan whose `update`/`adopt` changes lack a body.
     """
     if parallelism < 1:
@@ -257,6 +259,15 @@ def _put_one(
         run.recording += 1
     try:
         lock.record_applied(entry)
+    except StateError as exc:
+        # Acknowledged but not recorded (a full disk): the IVR is reported with the reason and
+        # the run stops, so the summary shows what happened; a rerun sends this IVR again.
+        outcome = _outcome(change, "failed", exc.message, hint=exc.hint)
+        with run.cond:
+            run.recording -= 1
+            run.stop(f"the state cannot record what Smartflo acknowledged: {exc.message}", exc.hint)
+            _settle(run, change.id, outcome)
+        return
     except BaseException as exc:
         with run.cond:
             run.recording -= 1

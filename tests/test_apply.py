@@ -362,16 +362,38 @@ def test_a_second_ctrl_c_abandons_requests_in_flight_unrecorded() -> None:
     assert "rerun" in report.abandoned[0].hint or "again" in report.abandoned[0].hint
 
 
-def test_a_state_error_while_recording_stops_the_run_and_is_raised() -> None:
+def test_a_state_error_while_recording_stops_the_run_and_is_reported() -> None:
     writer, recorder = FakeWriter(), FakeRecorder(fail_on=2)
 
-    with pytest.raises(StateError, match="disk full"):
-        apply_plan(
-            plan_of(*(change(i) for i in range(1, 6))), writer=writer, lock=recorder, parallelism=1
-        )
+    report = apply_plan(
+        plan_of(*(change(i) for i in range(1, 6))), writer=writer, lock=recorder, parallelism=1
+    )
 
     assert writer.ids == [1, 2]
     assert sorted(recorder.applied) == [1]
+    assert statuses(report) == {
+        1: "applied",
+        2: "failed",
+        3: "not_attempted",
+        4: "not_attempted",
+        5: "not_attempted",
+    }
+    assert report.failed[0].message == "cannot append to the state journal: disk full"
+    assert report.stop_reason is not None
+    assert "cannot record what Smartflo acknowledged" in report.stop_reason
+
+
+def test_a_bug_while_recording_still_stops_the_run_and_is_raised() -> None:
+    class BrokenRecorder(FakeRecorder):
+        def record_applied(self, entry: StateEntry) -> None:
+            raise RuntimeError("a bug")
+
+    writer = FakeWriter()
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        apply_plan(plan_of(change(1), change(2)), writer=writer, lock=BrokenRecorder())
+
+    assert writer.ids[:1] == [1]
 
 
 def test_a_change_without_a_body_is_refused_before_anything_is_sent() -> None:

@@ -428,12 +428,19 @@ def test_a_full_disk_while_journaling_names_the_ivr_a_rerun_sends_again(
 
         journal = Path(f"{workspace.state_path}.journal")
         assert failed.exit_code == 1
+        reason = (
+            "IVR 1 is applied but not recorded in the state: cannot append to the state "
+            f"journal {journal}: No space left on device"
+        )
+        # Named where it happened, and again in the summary, which the full disk no longer hides.
+        assert f'failed 1 "IVR 1": {reason}\n' in failed.stderr
+        assert "Apply stopped early: 0 applied, 1 failed" in failed.stdout
+        assert f"Stopped because: the state cannot record what Smartflo acknowledged: {reason}" in (
+            failed.stdout
+        )
         assert (
-            "error: IVR 1 is applied but not recorded in the state: cannot append to the state "
-            f"journal {journal}: No space left on device\n"
-            "hint: the next apply sends IVR 1 again (the same body, so harmless); fix the cause "
-            "first (e.g. free disk space)\n"
-        ) in failed.stderr
+            "hint: the next apply sends IVR 1 again (the same body, so harmless)" in failed.stdout
+        )
         assert rerun.exit_code == 0, rerun.stderr
         assert put_ids(workspace.fake) == [1, 1]  # acknowledged, not recorded, sent again
         assert set(workspace.state().entries) == {1}
