@@ -246,10 +246,16 @@ def test_plan_workflow_runs_the_action_on_config_changes_without_secrets() -> No
     plan = _load(WORKFLOWS / "plan.yml")
 
     assert plan["on"] == {
-        "pull_request": {"paths": ["ivr-configs/**", "schemas/**", ".ivrsync/**", "ivrsync.toml"]}
+        "pull_request": {
+            "paths": ["ivr-configs/**", "schemas/**", ".ivrsync/**", "ivrsync.toml", "ivr-tests/**"]
+        }
     }
     assert "secrets." not in text
-    assert _action_step(plan)["with"] == {"command": "plan", "comment": True}
+    steps = [step for step in _steps(plan) if step.get("uses") == "./"]
+    assert [step["with"] for step in steps] == [
+        {"command": "plan", "comment": True},
+        {"command": "test"},  # the caller-path tests, into the job summary
+    ]
 
 
 def test_apply_workflow_runs_one_at_a_time_and_applies_the_branch_tip() -> None:

@@ -144,7 +144,11 @@ run_test() {
         echo "::error title=No ivrsync test::This ivrsync has no 'test' command; install a release that has it (input ivrsync-version)."
         return 2
     fi
-    ivrsync test --format github
+    # Annotations on the files, then the results (with each caller's path) in the job summary.
+    local result=0
+    ivrsync test --format github || result=$?
+    ivrsync test --format markdown >> "$summary" || true
+    return "$result"
 }
 
 status=0
