@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -126,8 +127,10 @@ def test_state_merge_outside_a_conflict_says_what_it_needs(
 
 def test_state_merge_as_a_git_merge_driver(tmp_path: Path, conflicted: Path) -> None:
     git(conflicted, "merge", "--abort")
-    ivrsync = Path(os.environ.get("VIRTUAL_ENV", ".venv")) / "bin" / "ivrsync"
-    driver = f"{ivrsync if ivrsync.exists() else 'ivrsync'} state merge %A %B --base %O --out %A"
+    # The `ivrsync` script beside the Python running the tests (whatever venv that is).
+    ivrsync = Path(sys.executable).parent / "ivrsync"
+    assert ivrsync.exists(), ivrsync
+    driver = f"{ivrsync} state merge %A %B --base %O --out %A"
     git(conflicted, "config", "merge.ivrsync-state.driver", driver)
     (conflicted / ".gitattributes").write_text(".ivrsync/state.json merge=ivrsync-state\n")
 
