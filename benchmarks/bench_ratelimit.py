@@ -21,29 +21,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-import yaml
-from ivr_corpus import fixed_document
-
-from ivrsync.body import body_from_document
-from ivrsync.smartflo.readshape import read_shape_from_body
+from bench_apply import prepare  # the same configs (timeout 40) and seed (timeout 20)
 
 TARGET_RATIO = 1.1
 TOKEN = "bench-token"
 REPOSITORY = Path(__file__).resolve().parent.parent
-
-
-def prepare(root: Path, changes: int) -> Path:
-    configs = root / "ivr-configs"
-    configs.mkdir()
-    seed = []
-    for ivr_id in range(1, changes + 1):
-        text = yaml.safe_dump(fixed_document(ivr_id, timeout=40), sort_keys=False)
-        (configs / f"ivr-{ivr_id}.yaml").write_text(text, encoding="utf-8")
-        body = body_from_document(fixed_document(ivr_id, timeout=20))
-        seed.append(read_shape_from_body(ivr_id, body))
-    path = root / "seed.json"
-    path.write_text(json.dumps({"ivrs": seed}), encoding="utf-8")
-    return path
 
 
 def main() -> int:
