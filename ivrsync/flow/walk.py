@@ -76,9 +76,9 @@ def press(ivrs: Mapping[int, IvrConfig], caller: Caller, key: str) -> Caller:
     if key == TIMEOUT:
         count = caller.timeouts + 1
         if count > body["timeout_tries"]:
-            heard: tuple[str, ...] = (_ref(body["timeout_recording"]),)
+            heard: tuple[str, ...] = (body["timeout_recording"],)
             return _route(ivrs, body["timeout_destination"], key, "timed_out", heard, count)
-        heard = (_ref(body["timeout_retry_recording"]), _ref(body["recording"]))
+        heard = (body["timeout_retry_recording"], body["recording"])
         step = replace(caller.step, press=key, event="retry", heard=heard, count=count)
         return Caller(step, count, caller.invalids)
     menu = menu_of(body)
@@ -86,9 +86,9 @@ def press(ivrs: Mapping[int, IvrConfig], caller: Caller, key: str) -> Caller:
         return _route(ivrs, menu[key], key, "routed", (), 0)
     count = caller.invalids + 1
     if count > body["incorrect_count"]:
-        last: tuple[str, ...] = (_ref(body["recording_invalid"]),)
+        last: tuple[str, ...] = (body["recording_invalid"],)
         return _route(ivrs, body["invalid_destination"], key, "invalid_out", last, count)
-    heard = (_ref(body["invalid_recording"]), _ref(body["recording"]))
+    heard = (body["invalid_recording"], body["recording"])
     step = replace(caller.step, press=key, event="invalid_retry", heard=heard, count=count)
     return Caller(step, caller.timeouts, count)
 
@@ -108,13 +108,12 @@ def walk(ivrs: Mapping[int, IvrConfig], start: IvrConfig, presses: Sequence[str]
 
 def _route(
     ivrs: Mapping[int, IvrConfig],
-    wire_target: str,
+    target: str,
     key: str,
     event: CallEvent,
     heard: tuple[str, ...],
     count: int,
 ) -> Caller:
-    target = wire_target
     ivr_id = ivr_id_of(target)
     if ivr_id is not None and ivr_id in ivrs:
         entered = _enter(ivrs[ivr_id], press=key, event=event)
@@ -128,9 +127,5 @@ def _enter(config: IvrConfig, *, press: str, event: CallEvent) -> CallStep:
         ivr_ref(config.id),
         config.name,
         event,
-        (_ref(config.body["recording"]),),
+        (config.body["recording"],),
     )
-
-
-def _ref(wire: str) -> str:
-    return wire
