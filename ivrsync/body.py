@@ -115,3 +115,48 @@ def wire_body(body: Body, separator: Separator) -> dict[str, Any]:
             sent[name] = wire_reference(sent[name], separator)
     sent["destination"] = [wire_reference(d, separator) for d in body["destination"]]
     return sent
+
+
+#: A destination naming another IVR of the config set by name instead of id: `ivr|@Sales`.
+#: No Smartflo id starts with `@`, so the two forms cannot be confused. Name references to IVRs
+#: with ids are resolved when files are loaded; those to new IVRs stay in the body until apply
+#: has created them, and no body holding one is ever sent.
+NAME_REFERENCE_PREFIX: Final = "ivr" + REFERENCE_SEPARATOR + "@"
+
+#: The scalar body fields that hold a destination (the menu's `destination` list is the other).
+DESTINATION_FIELDS: Final = ("invalid_destination", "timeout_destination")
+
+
+def referenced_name(reference: object) -> str | None:
+    """The IVR name of `ivr|@<name>`, else None."""
+    if isinstance(reference, str) and reference.startswith(NAME_REFERENCE_PREFIX):
+        return reference[len(NAME_REFERENCE_PREFIX) :]
+    return None
+
+
+def referenced_names(body: Body) -> tuple[str, ...]:
+    """The IVR names `body` routes to by name, each once, in body order."""
+    names: dict[str, None] = {}
+    for value in (*(body.get(f) for f in DESTINATION_FIELDS), *body.get("destination", ())):
+        name = referenced_name(value)
+        if name is not None:
+            names[name] = None
+    return tuple(names)
+
+
+def resolve_names(body: Body, ids: Mapping[str, int]) -> dict[str, Any]:
+    """`body` with every `ivr|@<name>` whose name is in `ids` written as `ivr|<id>`."""
+
+    def resolved(value: Any) -> Any:
+        name = referenced_name(value)
+        if name is None or name not in ids:
+            return value
+        return f"ivr{REFERENCE_SEPARATOR}{ids[name]}"
+
+    out = dict(body)
+    for field in DESTINATION_FIELDS:
+        if field in out:
+            out[field] = resolved(out[field])
+    if "destination" in out:
+        out["destination"] = [resolved(d) for d in out["destination"]]
+    return out

@@ -53,6 +53,10 @@ class ConflictError(IvrsyncError):
     """`--refresh`: a field changed both in the YAML and in the portal, to different values."""
 
 
+class CreateConflictError(IvrsyncError):
+    """A new IVR's name is already taken live: creating it would make a second one."""
+
+
 class ApiError(IvrsyncError):
     """The Smartflo API refused a request or could not be reached.
 

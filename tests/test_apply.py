@@ -22,8 +22,8 @@ from ivrsync.errors import (
     StateError,
 )
 from ivrsync.model import Action, ApplyReport, Body, Change, Outcome, Plan, State, StateEntry
-from ivrsync.plan.planfile import check_plan_current
 from ivrsync.plan.safety import check_mass_change, mass_change
+from ivrsync.plan.verify import check_plan_current
 from tests.testing.documents import ivr_document
 
 NOW = datetime(2026, 11, 26, 23, 30, 5, tzinfo=UTC)

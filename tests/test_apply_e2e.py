@@ -415,7 +415,7 @@ def test_without_a_terminal_a_real_process_refuses(tmp_path: Path) -> None:
 
         assert code == 1
         assert "error: refusing to apply without confirmation" in stderr
-        assert "Plan: 0 to update, 3 to adopt" in stdout
+        assert "Plan: 0 to create, 0 to update, 3 to adopt" in stdout
         assert ws.fake.requests == []
 
 

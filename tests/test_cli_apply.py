@@ -47,7 +47,7 @@ def test_first_apply_adopts_every_ivr_and_prints_plan_progress_and_summary(
 
     assert result.exit_code == 0
     assert result.stdout.endswith(
-        "Plan: 0 to update, 5 to adopt, 0 to forget, 0 unchanged.\n"
+        "Plan: 0 to create, 0 to update, 5 to adopt, 0 to forget, 0 unchanged.\n"
         "\n"
         "Apply complete: 5 applied, 0 failed, 0 not attempted, 0 forgotten.\n"
     )
@@ -184,7 +184,7 @@ def test_without_a_terminal_or_auto_approve_it_refuses(
         result.stderr
     )
     assert "hint: pass --auto-approve" in result.stderr
-    assert "Plan: 0 to update, 5 to adopt" in result.stdout  # the plan was shown first
+    assert "Plan: 0 to create, 0 to update, 5 to adopt" in result.stdout  # the plan was shown first
     assert workspace.fake.requests == []
     assert not workspace.state_path.exists()
 
@@ -299,7 +299,7 @@ def test_a_failed_ivr_does_not_stop_the_others_and_fail_fast_does(
     assert 'Not attempted (2):\n  3 "IVR 3"\n  4 "IVR 4"\n' in fast.stdout
     # The rerun plans only what is pending (2, 3, 4); 2 fails again, the others go through.
     assert rest.exit_code == 1
-    assert "Plan: 3 to update" in rest.stdout
+    assert "Plan: 0 to create, 3 to update" in rest.stdout
     assert "Apply finished with failures: 2 applied, 1 failed, 0 not attempted, 0 forgotten." in (
         rest.stdout
     )

@@ -154,5 +154,5 @@ def test_without_settings_a_sub_folder_uses_the_repository_roots_folders(
     shown = origins(run_cli)
 
     assert planned.exit_code == 0, planned.stderr
-    assert "Plan: 0 to update, 1 to adopt" in planned.stdout
+    assert "Plan: 0 to create, 0 to update, 1 to adopt" in planned.stdout
     assert shown["paths.config_dir"] == "default"

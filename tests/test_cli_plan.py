@@ -60,7 +60,7 @@ def test_one_field_changed_in_text(run_cli: RunCli, applied: list[dict[str, Any]
         '~ IVR 103 "IVR 103" (ivr-configs/ivr-103.yaml) will be updated\n'
         "    ~ timeout: 20 -> 30\n"
         "\n"
-        "Plan: 1 to update, 0 to adopt, 0 to forget, 4 unchanged.\n"
+        "Plan: 0 to create, 1 to update, 0 to adopt, 0 to forget, 4 unchanged.\n"
     )
 
 
@@ -72,8 +72,9 @@ def test_one_field_changed_in_markdown(run_cli: RunCli, applied: list[dict[str, 
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == (
         "<!-- ivrsync-plan -->\n## ivrsync plan\n\n"
-        "| to update | to adopt | to forget | unchanged |\n|---:|---:|---:|---:|\n"
-        "| 1 | 0 | 0 | 4 |\n\n"
+        "| to create | to update | to adopt | to forget | unchanged |\n"
+        "|---:|---:|---:|---:|---:|\n"
+        "| 0 | 1 | 0 | 0 | 4 |\n\n"
         "<details><summary><code>~</code> update <b>IVR 103</b> <code>IVR 103</code> "
         "(<code>ivr-configs/ivr-103.yaml</code>)</summary>\n\n"
         "```diff\n- timeout: 20\n+ timeout: 30\n```\n\n</details>\n"
@@ -96,7 +97,7 @@ def test_one_field_changed_in_json(run_cli: RunCli, applied: list[dict[str, Any]
         "serial": state.serial,
         "partial": False,
         "targets": None,
-        "summary": {"update": 1, "adopt": 0, "forget": 0, "unchanged": 4},
+        "summary": {"create": 0, "update": 1, "adopt": 0, "forget": 0, "unchanged": 4},
         "changes": [
             {
                 "id": 103,
@@ -176,7 +177,7 @@ def test_deleting_a_file_plans_a_forget(run_cli: RunCli, applied: list[dict[str,
         "    will be removed from the state only; the IVR stays in Smartflo untouched"
         " (no API call)\n"
         "\n"
-        "Plan: 0 to update, 0 to adopt, 1 to forget, 4 unchanged.\n"
+        "Plan: 0 to create, 0 to update, 0 to adopt, 1 to forget, 4 unchanged.\n"
     )
 
 
@@ -218,7 +219,9 @@ def test_plan_never_writes_the_state(
     result = run_cli("plan", "--detailed-exitcode")
 
     assert result.exit_code == 2
-    assert "Plan: 0 to update, 1 to adopt, 0 to forget, 0 unchanged.\n" in result.stdout
+    assert (
+        "Plan: 0 to create, 0 to update, 1 to adopt, 0 to forget, 0 unchanged.\n" in result.stdout
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ivr-configs"]
 
 
@@ -243,7 +246,7 @@ def test_target_makes_a_partial_plan(run_cli: RunCli, applied: list[dict[str, An
         "    will be removed from the state only; the IVR stays in Smartflo untouched"
         " (no API call)\n"
         "\n"
-        "Plan: 1 to update, 0 to adopt, 1 to forget, 0 unchanged.\n"
+        "Plan: 0 to create, 1 to update, 0 to adopt, 1 to forget, 0 unchanged.\n"
         f"{notice}"
     )
 
@@ -256,7 +259,7 @@ def test_target_json_is_marked_partial(run_cli: RunCli, applied: list[dict[str, 
     assert (document["partial"], document["targets"], document["summary"]) == (
         True,
         [104],
-        {"update": 0, "adopt": 0, "forget": 0, "unchanged": 1},
+        {"create": 0, "update": 0, "adopt": 0, "forget": 0, "unchanged": 1},
     )
 
 

@@ -27,7 +27,7 @@ CONFLICT_PLAN = (
     '~ IVR 2 "IVR 2" (ivr-configs/ivr-2.yaml) will be updated\n'
     "    ~ timeout: 20 -> 45\n"
     "\n"
-    "Plan: 1 to update, 0 to adopt, 0 to forget, 2 unchanged.\n"
+    "Plan: 0 to create, 1 to update, 0 to adopt, 0 to forget, 2 unchanged.\n"
 )
 CONFLICT_ERROR = (
     "error: a field changed both in the YAML and in the portal since the last apply: "

@@ -67,7 +67,9 @@ def test_init_github_in_a_fresh_repository_then_validate_and_plan_succeed(
     assert (validate.exit_code, validate.stdout) == (0, "checked 1 file: no problems\n")
     plan = run_cli("plan")
     assert plan.exit_code == 0, plan.stderr
-    assert plan.stdout.endswith("Plan: 0 to update, 1 to adopt, 0 to forget, 0 unchanged.\n")
+    assert plan.stdout.endswith(
+        "Plan: 0 to create, 0 to update, 1 to adopt, 0 to forget, 0 unchanged.\n"
+    )
 
 
 @pytest.mark.node

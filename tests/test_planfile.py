@@ -63,13 +63,13 @@ def test_document_has_the_documented_fields() -> None:
     document = plan_to_document(PLAN)
 
     assert {k: v for k, v in document.items() if k not in ("changes", "checksum")} == {
-        "version": 2,
+        "version": 3,
         "ivrsync_version": __version__,
         "lineage": "2f1c0c5e-0000-4000-8000-000000000001",
         "serial": 7,
         "partial": False,
         "targets": None,
-        "summary": {"update": 1, "adopt": 0, "forget": 1, "unchanged": 1},
+        "summary": {"create": 0, "update": 1, "adopt": 0, "forget": 1, "unchanged": 1},
         "unchanged": [{"id": 350, "name": "Sales — ünïcode", "source": "ivr-configs/ivr-350.yaml"}],
     }
     assert document["changes"] == [
@@ -171,7 +171,7 @@ def _resealed(change: Any) -> str:
     [
         ("{not json", r"is not JSON \(line 1, column 2"),
         ("[]", r"is not a valid plan: expected a JSON object"),
-        (_edited(lambda d: d.update(version=3)), r"has version 3; this ivrsync"),
+        (_edited(lambda d: d.update(version=4)), r"has version 4; this ivrsync"),
         (_edited(lambda d: d.pop("version")), r"has version null"),
         (
             _edited(lambda d: d["changes"][0]["body"].update(timeout=31)),
@@ -239,6 +239,7 @@ def test_load_of_a_missing_file_names_it(tmp_path: Path) -> None:
         load_plan(path)
 
 
-def test_the_plan_document_version_is_two() -> None:
-    # 2: the key is `version`, as in every other document (1 called it `format_version`).
-    assert PLAN_FORMAT_VERSION == 2
+def test_the_plan_document_version_is_three() -> None:
+    # 2: the key is `version`, as in every other document (1 called it `format_version`);
+    # 3: the `create` action.
+    assert PLAN_FORMAT_VERSION == 3

@@ -78,12 +78,16 @@ PARTIAL_NOTICE = (
 @pytest.mark.parametrize(
     ("plan", "verbose", "expected"),
     [
-        (PLAN, False, TEXT_BODY + "Plan: 1 to update, 1 to adopt, 1 to forget, 1 unchanged.\n"),
+        (
+            PLAN,
+            False,
+            TEXT_BODY + "Plan: 0 to create, 1 to update, 1 to adopt, 1 to forget, 1 unchanged.\n",
+        ),
         (
             PLAN,
             True,
             TEXT_BODY + '  IVR 352 "Night" (ivr-configs/night.yaml) is unchanged\n\n'
-            "Plan: 1 to update, 1 to adopt, 1 to forget, 1 unchanged.\n",
+            "Plan: 0 to create, 1 to update, 1 to adopt, 1 to forget, 1 unchanged.\n",
         ),
         (EMPTY, False, "No changes. 1 IVR unchanged; the configs match the state.\n"),
         (
@@ -101,7 +105,7 @@ PARTIAL_NOTICE = (
             "    + option 3: ivr|350\n"
             "    - option 4: hangup|1\n"
             "\n"
-            "Plan: 1 to update, 0 to adopt, 0 to forget, 0 unchanged.\n"
+            "Plan: 0 to create, 1 to update, 0 to adopt, 0 to forget, 0 unchanged.\n"
             f"{PARTIAL_NOTICE}\n",
         ),
     ],
@@ -125,7 +129,7 @@ def test_text_in_colour_paints_markers_and_the_summary() -> None:
         "    \x1b[32m+ timeout: 10\x1b[0m\n"
         "    \x1b[32m+ option 1: department|11\x1b[0m\n"
         "\n"
-        "\x1b[1mPlan: 0 to update, 1 to adopt, 1 to forget, 0 unchanged.\x1b[0m\n"
+        "\x1b[1mPlan: 0 to create, 0 to update, 1 to adopt, 1 to forget, 0 unchanged.\x1b[0m\n"
     )
 
 
@@ -176,9 +180,9 @@ MD_HEAD = """\
 <!-- ivrsync-plan -->
 ## ivrsync plan
 
-| to update | to adopt | to forget | unchanged |
-|---:|---:|---:|---:|
-| 1 | 1 | 1 | 1 |
+| to create | to update | to adopt | to forget | unchanged |
+|---:|---:|---:|---:|---:|
+| 0 | 1 | 1 | 1 | 1 |
 
 """
 MD_UPDATE = """\
@@ -236,16 +240,18 @@ MD_PARTIAL = (
             EMPTY,
             False,
             "<!-- ivrsync-plan -->\n## ivrsync plan\n\n"
-            "| to update | to adopt | to forget | unchanged |\n|---:|---:|---:|---:|\n"
-            "| 0 | 0 | 0 | 1 |\n\n"
+            "| to create | to update | to adopt | to forget | unchanged |\n"
+            "|---:|---:|---:|---:|---:|\n"
+            "| 0 | 0 | 0 | 0 | 1 |\n\n"
             "**No changes. 1 IVR unchanged; the configs match the state.**\n",
         ),
         (
             PARTIAL,
             False,
             f"<!-- ivrsync-plan -->\n## ivrsync plan\n\n{MD_PARTIAL}\n\n"
-            "| to update | to adopt | to forget | unchanged |\n|---:|---:|---:|---:|\n"
-            f"| 1 | 0 | 0 | 0 |\n\n{MD_UPDATE}\n\n{MD_PARTIAL}\n",
+            "| to create | to update | to adopt | to forget | unchanged |\n"
+            "|---:|---:|---:|---:|---:|\n"
+            f"| 0 | 1 | 0 | 0 | 0 |\n\n{MD_UPDATE}\n\n{MD_PARTIAL}\n",
         ),
     ],
     ids=["full", "verbose", "empty", "partial"],
@@ -269,8 +275,9 @@ def test_markdown_escapes_html_in_names_and_fences_backticks_in_values() -> None
 
     assert render_plan_markdown(plan) == (
         "<!-- ivrsync-plan -->\n## ivrsync plan\n\n"
-        "| to update | to adopt | to forget | unchanged |\n|---:|---:|---:|---:|\n"
-        "| 1 | 0 | 0 | 0 |\n\n"
+        "| to create | to update | to adopt | to forget | unchanged |\n"
+        "|---:|---:|---:|---:|---:|\n"
+        "| 0 | 1 | 0 | 0 | 0 |\n\n"
         "<details><summary><code>~</code> update <b>IVR 7</b> "
         "<code>A &#124; &lt;script&gt;x&lt;/script&gt; &amp; `b`</code> "
         "(<code>ivr-configs/&lt;odd&gt;.yaml</code>)</summary>\n\n"

@@ -105,7 +105,7 @@ def test_the_text_plan_is_unchanged(run_cli: RunCli) -> None:
         "    ~ option 3: department|7 -> extension|845\n"
         "    + option 4: voicemail|21\n"
         "\n"
-        "Plan: 1 to update, 0 to adopt, 0 to forget, 4 unchanged.\n"
+        "Plan: 0 to create, 1 to update, 0 to adopt, 0 to forget, 4 unchanged.\n"
     )
 
 

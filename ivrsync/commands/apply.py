@@ -9,12 +9,21 @@ rail, ask for confirmation, then apply. The refresh read and the PUTs go through
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 from ivrsync.apply import IvrWriter, apply_plan
+from ivrsync.body import referenced_names
+from ivrsync.commands.creating import (
+    CreateClient,
+    check_names_free,
+    recover,
+    run_creates,
+    write_back,
+)
 from ivrsync.commands.live import fetch_refreshed
 from ivrsync.commands.plan import check_targets
 from ivrsync.commands.runtime import Runtime
@@ -30,12 +39,12 @@ from ivrsync.model import (
     RefreshedPlan,
     State,
 )
-from ivrsync.plan.diff import compute_plan
-from ivrsync.plan.planfile import check_plan_current, load_plan
+from ivrsync.plan.creates import plan_desired, resolved_change
+from ivrsync.plan.planfile import load_plan
 from ivrsync.plan.readback import read_back
 from ivrsync.plan.refresh import check_conflicts
 from ivrsync.plan.safety import Rail, check_mass_change
-from ivrsync.plan.verify import verify_saved_plan
+from ivrsync.plan.verify import check_plan_current, verify_saved_plan
 from ivrsync.smartflo.live import IvrLister, fetch_live
 from ivrsync.state import StateLock, StateStore
 
@@ -114,51 +123,110 @@ def apply(request: ApplyRequest, runtime: Runtime, hooks: ApplyHooks) -> ApplyRe
     saved = (
         load_plan(Path(request.plan_file), key=runtime.plan_key()) if request.plan_file else None
     )
-    configs = (
+    config_set = (
         None
         if saved is not None
         else require_valid_configs(
             settings.paths.config_dir, runtime, consequence="nothing was planned or applied"
-        ).configs
+        )
     )
     store = StateStore(settings.paths.state)
-    with store.lock(command=_command_line(request.plan_file)) as lock:
+    with store.lock(command=_command_line(request.plan_file)) as lock, ExitStack() as clients:
         credentials = runtime.credentials()
+        parallelism = settings.apply.parallelism
+        opened: list[_Client] = []
+
+        def client() -> _Client:
+            # Opened on first use (opening sends nothing), so that a refresh, the creates and
+            # the PUTs share one client (connection, login, retries).
+            if not opened:
+                opened.append(
+                    clients.enter_context(
+                        runtime.open_client(
+                            settings.smartflo, credentials, max_connections=parallelism
+                        )
+                    )
+                )
+            return opened[0]
+
+        # Creates a stopped run left are settled first: the plan depends on what they made.
+        recover(store, lock, runtime, client)
         state = lock.state()
         if saved is not None:
             plan = _checked_plan(saved, state)
         else:
-            assert configs is not None
-            check_targets(request.targets, configs, state)
-            plan = compute_plan(configs, state, targets=request.targets or None)
+            assert config_set is not None
+            check_targets(request.targets, config_set.configs, state)
+            plan, write_backs = plan_desired(
+                config_set.configs, config_set.new, state, targets=request.targets or None
+            )
+            write_back(write_backs, runtime)
         hooks.show_plan(plan)
         if plan.is_empty:
             return ApplyResult(plan, None)
         runtime.warn_unconfirmed_dialect()
-        parallelism = settings.apply.parallelism
-        # Opening the client sends nothing; it is opened here so that the refresh reads the
-        # live IVRs through the same client (connection, login, retries) as the PUTs.
-        with runtime.open_client(
-            settings.smartflo, credentials, max_connections=parallelism
-        ) as client:
-            if request.refresh:
-                refreshed = fetch_refreshed(client, plan, state, runtime)
-                hooks.show_refreshed(refreshed)
-                check_conflicts(refreshed, overwrite_drift=request.overwrite_drift)
-            rail = Rail(settings.apply.mass_change_ratio, settings.apply.mass_change_minimum)
-            check_mass_change(plan, state, allow=request.allow_mass_change, rail=rail)
-            if request.plan_file is None and not request.auto_approve and not hooks.confirm():
-                return ApplyResult(plan, None, cancelled=True)
-            with runtime.while_sending():
-                return _send(plan, request, runtime, hooks, client=client, lock=lock)
+        if request.refresh:
+            refreshed = fetch_refreshed(client(), plan, state, runtime)
+            hooks.show_refreshed(refreshed)
+            check_conflicts(refreshed, overwrite_drift=request.overwrite_drift)
+        rail = Rail(settings.apply.mass_change_ratio, settings.apply.mass_change_minimum)
+        check_mass_change(plan, state, allow=request.allow_mass_change, rail=rail)
+        # Always, refresh or not: a create whose name is taken live would make a duplicate.
+        live = check_names_free(client(), plan, runtime) if plan.creates else {}
+        if request.plan_file is None and not request.auto_approve and not hooks.confirm():
+            return ApplyResult(plan, None, cancelled=True)
+        with runtime.while_sending():
+            return _send(
+                plan, request, runtime, hooks, client=client(), store=store, lock=lock, live=live
+            )
     raise AssertionError("unreachable")  # pragma: no cover - every path above returns
 
 
-class _Client(IvrWriter, IvrLister, Protocol):
-    """What apply needs of the client: PUTs and one read of the live IVRs."""
+class _Client(IvrWriter, CreateClient, Protocol):
+    """What apply needs of the client: POSTs, PUTs and reads of the live IVRs."""
 
 
 def _send(
+    plan: Plan,
+    request: ApplyRequest,
+    runtime: Runtime,
+    hooks: ApplyHooks,
+    *,
+    client: _Client,
+    store: StateStore,
+    lock: StateLock,
+    live: Mapping[int, str],
+) -> ApplyResult:
+    """Create the new IVRs, then PUT the rest (the canary first when asked), then read back."""
+    if not plan.creates:
+        return _put(plan, request, runtime, hooks, client=client, lock=lock)
+    created = run_creates(
+        plan, client, store, lock, runtime, live=live, on_outcome=hooks.on_outcome
+    )
+    changes = tuple(resolved_change(change, created.ids) for change in plan.changes)
+    ready = tuple(c for c in changes if c.body is None or not referenced_names(c.body))
+    blocked = tuple(c for c in changes if c not in ready)
+    unsent = _not_attempted(blocked, hooks)
+    if created.stop_reason is not None:
+        unsent += _not_attempted(ready, hooks)
+        ready = ()
+    rest = _put(
+        replace(plan, changes=ready, creates=()), request, runtime, hooks, client=client, lock=lock
+    )
+    assert rest.report is not None or not ready
+    outcomes = (*created.outcomes, *unsent, *(rest.report.outcomes if rest.report else ()))
+    reason = created.stop_reason or (rest.report.stop_reason if rest.report else None)
+    hint = created.stop_hint or (rest.report.stop_hint if rest.report else "")
+    report = ApplyReport(
+        outcomes=tuple(sorted(outcomes, key=lambda o: o.id)),
+        interrupted=bool(rest.report and rest.report.interrupted),
+        stop_reason=reason,
+        stop_hint=hint,
+    )
+    return replace(rest, plan=plan, report=report)
+
+
+def _put(
     plan: Plan,
     request: ApplyRequest,
     runtime: Runtime,
@@ -169,6 +237,8 @@ def _send(
 ) -> ApplyResult:
     """PUT the plan, the canary first when asked, then read back what was applied."""
     settings = runtime.settings.apply
+    if plan.is_empty:
+        return ApplyResult(plan, None)
 
     def run(part: Plan) -> ApplyReport:
         return apply_plan(

@@ -6,6 +6,7 @@ from collections.abc import Collection
 
 from ivrsync.commands.runtime import Runtime
 from ivrsync.model import Plan, RefreshedPlan, State
+from ivrsync.plan.creates import refuse_taken, taken_names
 from ivrsync.plan.refresh import refresh_plan
 from ivrsync.smartflo.live import IvrLister, LiveAccount, fetch_live
 
@@ -27,4 +28,5 @@ def fetch_refreshed(client: IvrLister, plan: Plan, state: State, runtime: Runtim
     """`plan` (made from `state`) with the live IVRs folded in: one `GET /v1/ivrs`."""
     involved = {change.id for change in plan.changes} | set(state.entries)
     account = read_live(client, runtime, needed=involved)
+    refuse_taken(taken_names(plan.creates, account.names), sent_nothing=False)
     return refresh_plan(plan, state, account.ivrs)

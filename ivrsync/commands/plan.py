@@ -17,7 +17,8 @@ from ivrsync.commands.validate import require_valid_configs
 from ivrsync.errors import MassChangeError, UsageError
 from ivrsync.flow.graph import plan_flow
 from ivrsync.model import CallFlow, IvrConfig, Plan, RefreshedPlan, State
-from ivrsync.plan.diff import compute_plan, unknown_targets
+from ivrsync.plan.creates import plan_desired
+from ivrsync.plan.diff import unknown_targets
 from ivrsync.plan.planfile import save_plan
 from ivrsync.plan.safety import Rail, mass_change_refusal
 from ivrsync.state import StateStore
@@ -52,10 +53,14 @@ def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
     config_set = require_valid_configs(paths.config_dir, runtime, consequence="no plan was made")
     store = StateStore(paths.state)
     if request.out_path is not None:
-        check_out_path(request.out_path, store, (config.source for config in config_set.configs))
+        sources = [c.source for c in config_set.configs]
+        sources += [c.source for c in config_set.new]
+        check_out_path(request.out_path, store, sources)
     state = store.load()
     check_targets(request.targets, config_set.configs, state)
-    made = compute_plan(config_set.configs, state, targets=request.targets or None)
+    made, _ = plan_desired(
+        config_set.configs, config_set.new, state, targets=request.targets or None
+    )
     refreshed: RefreshedPlan | None = None
     if request.refresh:
         with runtime.open_client(runtime.settings.smartflo, credentials) as client:
@@ -76,6 +81,7 @@ def check_out_path(out_path: str, store: StateStore, sources: Iterable[str]) -> 
     out = Path(out_path).resolve()
     protected = {store.path: "the state file", store.journal_path: "the state journal"}
     protected[store.lock_path] = "the state lock"
+    protected[store.intents.path] = "the create intents file"
     protected.update((Path(source), "an IVR file") for source in sources)
     for path, what in protected.items():
         if path.resolve() == out:

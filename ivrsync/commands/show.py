@@ -8,7 +8,8 @@ from pathlib import Path
 from ivrsync.commands.runtime import Runtime
 from ivrsync.errors import PlanFileError
 from ivrsync.model import Plan
-from ivrsync.plan.planfile import check_plan_current, load_plan
+from ivrsync.plan.planfile import load_plan
+from ivrsync.plan.verify import check_plan_current
 from ivrsync.state import StateStore
 
 

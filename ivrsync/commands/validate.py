@@ -53,10 +53,12 @@ def _named_within_folder(
     named = load_config_set(paths, checks=checks)
     everything = load_config_set([config_dir, *paths], checks=checks)
     shown = {p.file for p in named.problems} | {c.source for c in named.configs}
+    shown |= {c.source for c in named.new}
     shown |= {display_path(path) for path in paths}
     problems = tuple(p for p in everything.problems if p.file in shown)
     configs = tuple(c for c in everything.configs if c.source in shown)
-    return replace(named, configs=configs, problems=problems)
+    new = tuple(c for c in everything.new if c.source in shown)
+    return replace(named, configs=configs, problems=problems, new=new)
 
 
 def _nothing_found(paths: Sequence[str], config_dir: str | Path) -> Problem:

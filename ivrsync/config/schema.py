@@ -43,7 +43,8 @@ def destination_types() -> tuple[str, ...]:
         match = _TYPES_PREFIX.match(branch["pattern"])
         if match is None:  # pragma: no cover - guarded by tests/test_schema.py
             raise ValueError(f"unexpected destination pattern {branch['pattern']!r}")
-        types.extend(match.group(1).split("|"))
+        # `ivr` has two branches (by id and by name): each type is listed once.
+        types.extend(t for t in match.group(1).split("|") if t not in types)
     return tuple(types)
 
 

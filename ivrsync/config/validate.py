@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ivrsync.body import body_from_document, digest_body, dtmf_key
+from ivrsync.body import body_from_document, digest_body, dtmf_key, resolve_names
 from ivrsync.config.crossfile import cross_file_problems, menu_entries
 from ivrsync.config.discovery import discover
 from ivrsync.config.explain import explain, integer_fields
@@ -31,7 +31,7 @@ from ivrsync.config.schema import (
 )
 from ivrsync.errors import UsageError
 from ivrsync.flow.checks import check_config_set
-from ivrsync.model import ConfigSet, IvrConfig, Problem, TelephonyChecks
+from ivrsync.model import ConfigSet, IvrConfig, NewIvrConfig, Problem, TelephonyChecks
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -102,27 +102,43 @@ def load_config_set(
     problems.extend(cross_file_problems(files))
 
     failed = {p.file for p in problems if p.is_error}
-    configs = []
-    for file in files:
-        if file.is_mapping and file.display not in failed:
-            body = body_from_document(file.document)
-            configs.append(
-                IvrConfig(
-                    id=file.document["id"],
-                    name=file.document["name"],
-                    source=file.display,
-                    body=body,
-                    digest=digest_body(body),
-                )
-            )
-    configs.sort(key=lambda config: config.id)
+    valid = [file for file in files if file.is_mapping and file.display not in failed]
+    configs, new = _configs(valid)
     if not failed:
         problems.extend(check_config_set(configs, files, checks or TelephonyChecks()))
     return ConfigSet(
         configs=tuple(configs),
         problems=tuple(_capped(problems)),
         files_read=len(discovery.files) + discovery.refused,
+        new=tuple(new),
     )
+
+
+def _configs(valid: Sequence[LoadedFile]) -> tuple[list[IvrConfig], list[NewIvrConfig]]:
+    """The valid files as IVRs with ids (sorted by id) and new ones (sorted by name).
+
+    Name references (`ivr|@Sales`) to IVRs with ids become `ivr|<id>` here, so the body, its
+    digest and the state are the same as if the file had written the id; references to new IVRs
+    stay until apply has created them.
+    """
+    ids = {
+        file.document["name"].strip(): file.document["id"]
+        for file in valid
+        if "id" in file.document
+    }
+    configs: list[IvrConfig] = []
+    new: list[NewIvrConfig] = []
+    for file in valid:
+        body = resolve_names(body_from_document(file.document), ids)
+        name = file.document["name"]
+        if "id" in file.document:
+            ivr_id = file.document["id"]
+            configs.append(IvrConfig(ivr_id, name, file.display, body, digest_body(body)))
+        else:
+            new.append(NewIvrConfig(name, file.display, body, digest_body(body)))
+    configs.sort(key=lambda config: config.id)
+    new.sort(key=lambda config: (config.name, config.source))
+    return configs, new
 
 
 def _order(problem: Problem) -> tuple[str, int, int, str, str, str, str]:

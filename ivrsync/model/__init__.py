@@ -5,6 +5,7 @@
 tests). Import them from `ivrsync.model`.
 """
 
+from ivrsync.model.creates import Create, CreateIntent, NewIvrConfig
 from ivrsync.model.flow import (
     INVALID,
     PERSON_TYPES,
@@ -90,6 +91,8 @@ __all__ = [
     "CheckLevel",
     "ConfigSet",
     "Conflict",
+    "Create",
+    "CreateIntent",
     "DriftReport",
     "EdgeStatus",
     "FieldChange",
@@ -102,6 +105,7 @@ __all__ = [
     "IvrRef",
     "LiveIvr",
     "LockHolder",
+    "NewIvrConfig",
     "NodeKind",
     "Outcome",
     "OutcomeStatus",

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # creates.py builds on this module's types
+    from ivrsync.model.creates import Create, NewIvrConfig
 
 Severity = Literal["error", "warning"]
-Action = Literal["update", "adopt", "forget"]
+Action = Literal["update", "adopt", "forget", "create"]
 FieldStatus = Literal["conflict", "converged", "overwrite", "drift"]
 
 
-#: Actions whose apply sends a PUT with the whole body.
-#: Actions whose apply sends a PUT with the whole body.
+#: Actions whose apply sends a PUT with the whole body (a create POSTs it).
 PUT_ACTIONS: frozenset[Action] = frozenset({"update", "adopt"})
 
 #: The `FieldChange.field` prefix of a menu option: `menu.<key>`.
@@ -92,12 +94,14 @@ class IvrConfig:
 class ConfigSet:
     """The outcome of loading and validating config files: the valid IVRs and every problem.
 
-    `configs` is sorted by id; `problems` is sorted. When `ok` is false, no plan may be made.
+    `configs` is sorted by id; `new` holds the valid files without an id (sorted by name);
+    `problems` is sorted. When `ok` is false, no plan may be made.
     """
 
     configs: tuple[IvrConfig, ...]
     problems: tuple[Problem, ...]
     files_read: int = 0
+    new: tuple[NewIvrConfig, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -197,6 +201,8 @@ class Plan:
     """A pure function of (configs, state): changes sorted by id, nothing else.
 
     `targets` is None for a full plan, else the ids the plan was restricted to (a partial plan).
+    `creates` are the new IVRs (files without an id), sorted by name; `changes` may route to
+    them by name (`ivr|@<name>`) until apply knows their ids.
     """
 
     lineage: str | None
@@ -204,12 +210,15 @@ class Plan:
     changes: tuple[Change, ...]
     unchanged: tuple[IvrRef, ...]
     targets: tuple[int, ...] | None = None
+    creates: tuple[Create, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not self.changes
+        return not self.changes and not self.creates
 
     def count(self, action: Action) -> int:
+        if action == "create":
+            return len(self.creates)
         return sum(1 for c in self.changes if c.action == action)
 
 

@@ -1,22 +1,30 @@
 """The plan as a versioned JSON document: `plan --format json`, `plan --out`, `apply PLANFILE`.
 
-The document (version 2)::
+The document (version 3)::
 
     {
-      "version": 2,
+      "version": 3,
       "ivrsync_version": "0.1.0",
       "lineage": "<state lineage or null>",
       "serial": 7,
       "partial": false,
       "targets": null,                       # or the sorted ids of a --target plan
-      "summary": {"update": 1, "adopt": 0, "forget": 0, "unchanged": 39},
-      "changes": [{"id": 349, "name": "...", "action": "update", "source": "ivr-configs/x.yaml",
+      "summary": {"create": 1, "update": 1, "adopt": 0, "forget": 0, "unchanged": 39},
+      "changes": [{"id": null, "name": "Returns", "action": "create", ...,
+                   "routes_to": ["Refunds"]},
+                  {"id": 349, "name": "...", "action": "update", "source": "ivr-configs/x.yaml",
                    "fields": [{"field": "timeout", "before": 20, "after": 30}],
                    "body": {...} or null, "digest": "sha256:..." or null,
                    "state_digest": "sha256:..." or null}],
       "unchanged": [{"id": 350, "name": "...", "source": "..."}],
       "checksum": "sha256:<hex>"
     }
+
+Version 3 added creates: a new IVR is a change with `"action": "create"` and `"id": null`, its
+whole body, `state_digest` null, and `routes_to`, the names of the new IVRs it routes to (its
+body says `ivr|@<name>` for them). Creates come first, in the order apply sends them; other
+changes may route to them by name too. `summary` gained `create`. Version 2 documents (no
+creates) are still read.
 
 `checksum` is the sha256 of the canonical JSON (sorted keys, no spaces, UTF-8) of every other
 field, so a plan edited by hand after review is refused rather than applied.
@@ -39,12 +47,14 @@ from pathlib import Path
 from typing import Any, get_args
 
 from ivrsync import __version__
-from ivrsync.body import in_body_order
 from ivrsync.errors import PlanFileError
 from ivrsync.files import read_regular_file, write_atomically
-from ivrsync.model import Action, Change, FieldChange, IvrRef, Plan, State
+from ivrsync.model import Action, Change, Create, Plan
+from ivrsync.plan.planreader import PlanReader
 
-PLAN_FORMAT_VERSION = 2
+PLAN_FORMAT_VERSION = 3
+#: Older versions this ivrsync still reads (each a subset of the current one).
+_READABLE_VERSIONS = (2, PLAN_FORMAT_VERSION)
 
 #: The largest plan file ivrsync reads, as large as the largest state file: a plan holds at most
 #: one body per IVR, as the state does. A larger file is not a plan ivrsync made.
@@ -81,12 +91,16 @@ def plan_to_document(plan: Plan, *, key: bytes | None = None) -> dict[str, Any]:
         "partial": plan.targets is not None,
         "targets": None if plan.targets is None else list(plan.targets),
         "summary": {
+            "create": plan.count("create"),
             "update": plan.count("update"),
             "adopt": plan.count("adopt"),
             "forget": plan.count("forget"),
             "unchanged": len(plan.unchanged),
         },
-        "changes": [_change_to_document(change) for change in plan.changes],
+        "changes": [
+            *(_create_to_document(create) for create in plan.creates),
+            *(_change_to_document(change) for change in plan.changes),
+        ],
         "unchanged": [
             {"id": ref.id, "name": ref.name, "source": ref.source} for ref in plan.unchanged
         ],
@@ -139,12 +153,12 @@ def load_plan(path: Path, *, key: bytes | None = None) -> Plan:
     `load_plan(p)` after `save_plan(plan, p)` equals `plan`.
     """
     document = _read_document(path)
-    reader = _PlanReader(path)
+    reader = PlanReader(path)
     if not isinstance(document, dict):
         raise reader.error("", "expected a JSON object")
     # Version 1 plans named the key `version`; every document now says `version`.
     version = document.get("version", document.get("format_version"))
-    if version != PLAN_FORMAT_VERSION:
+    if version not in _READABLE_VERSIONS:
         raise PlanFileError(
             f"the plan file {path} has version {json.dumps(version)}; "
             f"this ivrsync reads version {PLAN_FORMAT_VERSION}",
@@ -154,7 +168,7 @@ def load_plan(path: Path, *, key: bytes | None = None) -> Plan:
     if missing:
         raise reader.error("", f"missing field(s): {', '.join(missing)}")
     _check_checksum(path, document, key)
-    return reader.plan(document)
+    return reader.plan(document, creates=version >= 3)
 
 
 def _check_checksum(path: Path, document: Mapping[str, Any], key: bytes | None) -> None:
@@ -238,6 +252,22 @@ def _refusal(document: Any) -> str:
     return ""
 
 
+def _create_to_document(create: Create) -> dict[str, Any]:
+    return {
+        "id": None,
+        "name": create.name,
+        "action": "create",
+        "source": create.source,
+        "fields": [
+            {"field": fc.field, "before": fc.before, "after": fc.after} for fc in create.fields
+        ],
+        "body": dict(create.body),
+        "digest": create.digest,
+        "state_digest": None,
+        "routes_to": list(create.routes_to),
+    }
+
+
 def _change_to_document(change: Change) -> dict[str, Any]:
     return {
         "id": change.id,
@@ -251,138 +281,3 @@ def _change_to_document(change: Change) -> dict[str, Any]:
         "digest": change.digest,
         "state_digest": change.state_digest,
     }
-
-
-class _PlanReader:
-    """Strict typed access to ivrsync's own plan document; every failure names the file and the
-    field's path. (The read shape has its own reader in `smartflo.readshape`: that one maps a
-    foreign, inconsistent shape with coercions, this one refuses anything ivrsync did not write.)"""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def error(self, where: str, message: str) -> PlanFileError:
-        at = f" at {where}" if where else ""
-        return PlanFileError(
-            f"the plan file {self.path} is not a valid plan{at}: {message}",
-            hint="pass the file written by `ivrsync plan --out FILE`, unedited",
-        )
-
-    def plan(self, document: Mapping[str, Any]) -> Plan:
-        targets = document["targets"]
-        if targets is not None:
-            targets = tuple(
-                self.int_(t, f"targets[{i}]") for i, t in enumerate(self.list_(targets, "targets"))
-            )
-        return Plan(
-            lineage=self.optional_str(document["lineage"], "lineage"),
-            serial=self.int_(document["serial"], "serial"),
-            changes=tuple(
-                self.change(item, f"changes[{i}]")
-                for i, item in enumerate(self.list_(document["changes"], "changes"))
-            ),
-            unchanged=tuple(
-                self.ref(item, f"unchanged[{i}]")
-                for i, item in enumerate(self.list_(document["unchanged"], "unchanged"))
-            ),
-            targets=targets,
-        )
-
-    def change(self, item: Any, where: str) -> Change:
-        obj = self.object_(
-            item,
-            where,
-            ("id", "name", "action", "source", "fields", "body", "digest", "state_digest"),
-        )
-        action = obj["action"]
-        if action not in _ACTIONS:
-            raise self.error(f"{where}.action", f"expected one of {', '.join(_ACTIONS)}")
-        body = obj["body"]
-        if body is not None and not isinstance(body, dict):
-            raise self.error(f"{where}.body", "expected an object or null")
-        fields = tuple(
-            self.field_change(fc, f"{where}.fields[{i}]")
-            for i, fc in enumerate(self.list_(obj["fields"], f"{where}.fields"))
-        )
-        return Change(
-            id=self.int_(obj["id"], f"{where}.id"),
-            name=self.str_(obj["name"], f"{where}.name"),
-            action=action,
-            source=self.str_(obj["source"], f"{where}.source"),
-            fields=fields,
-            body=None if body is None else in_body_order(body),
-            digest=self.optional_str(obj["digest"], f"{where}.digest"),
-            state_digest=self.optional_str(obj["state_digest"], f"{where}.state_digest"),
-        )
-
-    def field_change(self, item: Any, where: str) -> FieldChange:
-        obj = self.object_(item, where, ("field", "before", "after"))
-        return FieldChange(self.str_(obj["field"], f"{where}.field"), obj["before"], obj["after"])
-
-    def ref(self, item: Any, where: str) -> IvrRef:
-        obj = self.object_(item, where, ("id", "name", "source"))
-        return IvrRef(
-            self.int_(obj["id"], f"{where}.id"),
-            self.str_(obj["name"], f"{where}.name"),
-            self.str_(obj["source"], f"{where}.source"),
-        )
-
-    def object_(self, value: Any, where: str, required: tuple[str, ...]) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.error(where, "expected an object")
-        missing = [name for name in required if name not in value]
-        if missing:
-            raise self.error(where, f"missing field(s): {', '.join(missing)}")
-        return value
-
-    def list_(self, value: Any, where: str) -> list[Any]:
-        if not isinstance(value, list):
-            raise self.error(where, "expected a list")
-        return value
-
-    def int_(self, value: Any, where: str) -> int:
-        # bool is an int in Python, never in a plan.
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self.error(where, "expected an integer")
-        return value
-
-    def str_(self, value: Any, where: str) -> str:
-        if not isinstance(value, str):
-            raise self.error(where, "expected a string")
-        return value
-
-    def optional_str(self, value: Any, where: str) -> str | None:
-        return None if value is None else self.str_(value, where)
-
-
-def moved_since_plan(plan: Plan, state: State) -> list[Change]:
-    """The plan's changes whose IVR the state no longer holds as it did when the plan was made."""
-    moved = []
-    for change in plan.changes:
-        entry = state.entries.get(change.id)
-        if (entry.digest if entry is not None else None) != change.state_digest:
-            moved.append(change)
-    return moved
-
-
-def check_plan_current(plan: Plan, state: State) -> None:
-    """Raise PlanFileError when `state` is not the state the saved `plan` was made from.
-
-    The lineage and serial decide; the message names every IVR of the plan whose state entry
-    moved since, so the user knows what a new review would show.
-    """
-    if plan.lineage == state.lineage and plan.serial == state.serial:
-        return
-    moved = moved_since_plan(plan, state)
-    was = f"lineage {plan.lineage or 'none'}, serial {plan.serial}"
-    now = f"lineage {state.lineage or 'none'}, serial {state.serial}"
-    lines = [f"the state changed since this plan was made ({was}; now {now}); nothing was sent"]
-    if moved:
-        lines.append(f"IVRs of this plan whose state moved ({len(moved)}):")
-        lines.extend(f"  {c.id} {c.name}" for c in moved)
-    else:
-        lines.append("none of this plan's IVRs moved, but other state entries did")
-    raise PlanFileError(
-        "\n".join(lines),
-        hint="make and review a new plan (`ivrsync plan --out FILE`), then apply that file",
-    )

@@ -23,17 +23,24 @@ class Rail:
 
 
 def mass_change(plan: Plan, state: State, rail: Rail = Rail()) -> tuple[Change, ...]:
-    """The `update`/`forget` changes when they exceed the safety rail, else ().
+    """The `update`/`forget` changes when the plan exceeds the safety rail, else ().
 
-    Managed IVRs are those in the state; `adopt` does not count (nothing managed changes).
+    Managed IVRs are those in the state; `adopt` does not count (nothing managed changes), a
+    `create` does (a new IVR is a change to the account: a wrong folder can create many). A plan
+    of creates alone that trips the rail returns () here: see `tripped`.
     """
-    managed = len(state.entries)
     touched = tuple(c for c in plan.changes if c.action in ("update", "forget"))
+    return touched if tripped(plan, state, rail) else ()
+
+
+def tripped(plan: Plan, state: State, rail: Rail = Rail()) -> bool:
+    """Does the plan exceed the safety rail (updates, forgets and creates together)?"""
+    managed = len(state.entries)
+    touched = sum(1 for c in plan.changes if c.action in ("update", "forget"))
+    touched += len(plan.creates)
     if forgets_everything(plan, state):
-        return touched
-    if managed < rail.minimum or len(touched) <= rail.ratio * managed:
-        return ()
-    return touched
+        return True
+    return managed >= rail.minimum and touched > rail.ratio * managed
 
 
 def forgets_everything(plan: Plan, state: State) -> bool:
@@ -57,9 +64,9 @@ def mass_change_refusal(
 ) -> MassChangeError | None:
     """Why apply would refuse this plan, or None; `plan` shows it before the merge, apply
     raises it (`sent_nothing` adds that nothing was sent)."""
-    touched = mass_change(plan, state, rail)
-    if not touched:
+    if not tripped(plan, state, rail):
         return None
+    touched = mass_change(plan, state, rail)
     managed = len(state.entries)
     tail = "; nothing was sent" if sent_nothing else ""
     if forgets_everything(plan, state):
@@ -69,10 +76,12 @@ def mass_change_refusal(
             hint="check the config folder (--config-dir, [paths] config_dir); if ivrsync should "
             "really stop managing them all, rerun with --allow-mass-change",
         )
-    share = 100 * len(touched) / managed
+    count = len(touched) + len(plan.creates)
+    share = 100 * count / managed
     lines = [
-        f"this plan would change {len(touched)} of {managed} managed IVRs ({share:.0f}%, more than"
+        f"this plan would change {count} of {managed} managed IVRs ({share:.0f}%, more than"
         f" {rail.ratio:.0%}){tail}:",
+        *(f"  create {c.name}" for c in plan.creates),
         *(f"  {c.action} {c.id} {c.name}" for c in touched),
     ]
     return MassChangeError(

@@ -56,3 +56,36 @@ def _problem(change: Change, state: State) -> str | None:
     if expected != change.fields:
         return "the field changes it shows are not what its body does (edited after review?)"
     return None
+
+
+def moved_since_plan(plan: Plan, state: State) -> list[Change]:
+    """The plan's changes whose IVR the state no longer holds as it did when the plan was made."""
+    moved = []
+    for change in plan.changes:
+        entry = state.entries.get(change.id)
+        if (entry.digest if entry is not None else None) != change.state_digest:
+            moved.append(change)
+    return moved
+
+
+def check_plan_current(plan: Plan, state: State) -> None:
+    """Raise PlanFileError when `state` is not the state the saved `plan` was made from.
+
+    The lineage and serial decide; the message names every IVR of the plan whose state entry
+    moved since, so the user knows what a new review would show.
+    """
+    if plan.lineage == state.lineage and plan.serial == state.serial:
+        return
+    moved = moved_since_plan(plan, state)
+    was = f"lineage {plan.lineage or 'none'}, serial {plan.serial}"
+    now = f"lineage {state.lineage or 'none'}, serial {state.serial}"
+    lines = [f"the state changed since this plan was made ({was}; now {now}); nothing was sent"]
+    if moved:
+        lines.append(f"IVRs of this plan whose state moved ({len(moved)}):")
+        lines.extend(f"  {c.id} {c.name}" for c in moved)
+    else:
+        lines.append("none of this plan's IVRs moved, but other state entries did")
+    raise PlanFileError(
+        "\n".join(lines),
+        hint="make and review a new plan (`ivrsync plan --out FILE`), then apply that file",
+    )

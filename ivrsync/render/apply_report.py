@@ -35,7 +35,12 @@ PENDING_NOTE = (
 
 
 def ivr_name(outcome: Outcome) -> str:
-    """`349 "Support IVR"`: the id first, so logs sort and grep well."""
+    """`349 "Support IVR"`: the id first, so logs sort and grep well. A create says `new`,
+    after its id once it has one: `4107 "Returns" (new)`, `new "Returns"`."""
+    if outcome.action == "create":
+        if outcome.id:
+            return f"{outcome.id} {quoted(outcome.name)} (new)"
+        return f"new {quoted(outcome.name)}"
     return f"{outcome.id} {quoted(outcome.name)}"
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ivrsync.model import CallFlow, Change, Plan
+from ivrsync.model import CallFlow, Change, Create, FieldChange, Plan
 from ivrsync.render.escape import code_span, html_code
 from ivrsync.render.flow_mermaid import MAX_EDGES, MAX_TEXT, render_flow_mermaid
 from ivrsync.render.markdown_budget import fit_prefix, joined_length
 from ivrsync.render.plan_text import (
+    CREATE_NOTE,
     FORGET_NOTE,
     MARKERS,
     field_label,
@@ -68,7 +69,9 @@ def render_plan_markdown(
     if plan.is_empty:
         head.append(f"**{summary_line(plan)}**")
 
-    blocks = [_change_block(change) for change in plan.changes]
+    blocks = [_create_block(create) for create in plan.creates]
+    blocks += [_change_block(change) for change in plan.changes]
+    changed = len(plan.creates) + len(plan.changes)
     unchanged_block = _unchanged_block(plan) if verbose and plan.unchanged else None
     if unchanged_block is not None:
         blocks.append(unchanged_block)
@@ -77,7 +80,7 @@ def render_plan_markdown(
 
     fixed = _length([*head, *foot])
     worst_notice = _left_out_notice(
-        len(plan.changes), unchanged_block is not None, limit, diagram=diagram is not None
+        changed, unchanged_block is not None, limit, diagram=diagram is not None
     )
     if fixed + joined_length([worst_notice]) > limit:
         needed = fixed + joined_length([worst_notice])
@@ -95,7 +98,7 @@ def render_plan_markdown(
         if fixed + joined_length([*blocks, without]) <= limit:
             kept = blocks
     # `kept` is a prefix of `blocks`, whose last block is the unchanged list when there is one.
-    changed_left_out = len(plan.changes) - min(len(kept), len(plan.changes))
+    changed_left_out = changed - min(len(kept), changed)
     unchanged_left_out = unchanged_block is not None and len(kept) < len(blocks)
     notice = _left_out_notice(
         changed_left_out, unchanged_left_out, limit, diagram=diagram is not None
@@ -105,10 +108,10 @@ def render_plan_markdown(
 
 def _summary_table(plan: Plan) -> str:
     return (
-        "| to update | to adopt | to forget | unchanged |\n"
-        "|---:|---:|---:|---:|\n"
-        f"| {plan.count('update')} | {plan.count('adopt')} | {plan.count('forget')} "
-        f"| {len(plan.unchanged)} |"
+        "| to create | to update | to adopt | to forget | unchanged |\n"
+        "|---:|---:|---:|---:|---:|\n"
+        f"| {plan.count('create')} | {plan.count('update')} | {plan.count('adopt')} "
+        f"| {plan.count('forget')} | {len(plan.unchanged)} |"
     )
 
 
@@ -133,9 +136,27 @@ def _change_block(change: Change) -> str:
     return f"<details><summary>{summary}</summary>\n\n{content}\n\n</details>"
 
 
+def _create_block(create: Create) -> str:
+    summary = (
+        f"<code>+</code> create <b>new IVR</b> {html_code(create.name)} "
+        f"({html_code(create.source)})"
+    )
+    intro = f"It {CREATE_NOTE}"
+    if create.routes_to:
+        # Names come from files: in <code>, like every name in the comment.
+        after = ", ".join(html_code(name) for name in create.routes_to)
+        intro += f", after {after}, which it routes to"
+    content = _fenced("diff", _field_diff_lines(create.fields))
+    return f"<details><summary>{summary}</summary>\n\n{intro}.\n\n{content}\n\n</details>"
+
+
 def _diff_lines(change: Change) -> list[str]:
+    return _field_diff_lines(change.fields)
+
+
+def _field_diff_lines(fields: Sequence[FieldChange]) -> list[str]:
     lines: list[str] = []
-    for fc in change.fields:
+    for fc in fields:
         label = field_label(fc.field)
         if fc.before is not None:
             lines.append(f"- {label}: {format_value(fc.before)}")

@@ -1,12 +1,15 @@
 """The plan for a terminal: Terraform-like markers, one block per changed IVR, a closing summary.
 
++ new IVR "Returns" (ivr-configs/returns.yaml) will be created (POST /v1/ivr, the whole body)
+    + name: Returns
+    ...
 ~ IVR 349 "Support IVR" (ivr-configs/support.yaml) will be updated
     ~ timeout: 20 -> 30
     ~ option 2: extension|845 -> ringgroup|17839
     + option 3: ivr|350
     - option 4: hangup|1
 
-Plan: 1 to update, 0 to adopt, 0 to forget, 37 unchanged.
+Plan: 1 to create, 1 to update, 0 to adopt, 0 to forget, 37 unchanged.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ivrsync.model import MENU_PREFIX, Action, Change, FieldChange, IvrRef, Plan
+from ivrsync.model import MENU_PREFIX, Action, Change, Create, FieldChange, IvrRef, Plan
 from ivrsync.render.escape import quoted, shown
 
 #: What a forget does, said wherever a forget is shown.
@@ -23,8 +26,11 @@ FORGET_NOTE = (
     "will be removed from the state only; the IVR stays in Smartflo untouched (no API call)"
 )
 
-MARKERS: dict[Action, str] = {"update": "~", "adopt": "+", "forget": "-"}
+MARKERS: dict[Action, str] = {"update": "~", "adopt": "+", "forget": "-", "create": "+"}
+#: What a create does, said wherever one is shown.
+CREATE_NOTE = "will be created (POST /v1/ivr, the whole body)"
 _VERBS: dict[Action, str] = {
+    "create": CREATE_NOTE,
     "update": "will be updated",
     "adopt": "will be adopted (its whole body is PUT)",
     "forget": "will be forgotten",
@@ -53,6 +59,10 @@ def render_plan_text(
         lines += [paint("!", first), *rest, ""]
     if plan.targets is not None:
         lines += [paint("!", partial_notice(plan.targets)), ""]
+    # Creates first: apply sends them first, in this order.
+    for create in plan.creates:
+        lines += _create_lines(create, paint)
+        lines.append("")
     for change in plan.changes:
         lines += _change_lines(change, paint)
         lines.append("")
@@ -66,14 +76,15 @@ def render_plan_text(
 
 
 def summary_line(plan: Plan) -> str:
-    """`Plan: 2 to update, 1 to adopt, 0 to forget, 37 unchanged.`, or the no-changes line."""
+    """`Plan: 1 to create, 2 to update, 1 to adopt, 0 to forget, 37 unchanged.`, or the
+    no-changes line."""
     unchanged = len(plan.unchanged)
     if plan.is_empty:
         noun = "IVR" if unchanged == 1 else "IVRs"
         return f"No changes. {unchanged} {noun} unchanged; the configs match the state."
     return (
-        f"Plan: {plan.count('update')} to update, {plan.count('adopt')} to adopt, "
-        f"{plan.count('forget')} to forget, {unchanged} unchanged."
+        f"Plan: {plan.count('create')} to create, {plan.count('update')} to update, "
+        f"{plan.count('adopt')} to adopt, {plan.count('forget')} to forget, {unchanged} unchanged."
     )
 
 
@@ -92,6 +103,19 @@ def partial_notice(targets: Sequence[int]) -> str:
 def ivr_label(ivr: Change | IvrRef) -> str:
     """`IVR 349 "Support IVR" (ivr-configs/support.yaml)`."""
     return f"IVR {ivr.id} {quoted(ivr.name)} ({shown(ivr.source)})"
+
+
+def new_ivr_label(create: Create) -> str:
+    """`new IVR "Returns" (ivr-configs/returns.yaml)`: it has no id until apply creates it."""
+    return f"new IVR {quoted(create.name)} ({shown(create.source)})"
+
+
+def after_note(create: Create) -> str | None:
+    """Which new IVRs a create waits for (apply creates those first), or None."""
+    if not create.routes_to:
+        return None
+    names = ", ".join(quoted(name) for name in create.routes_to)
+    return f"created after {names}, which it routes to"
 
 
 def field_line(change: FieldChange) -> tuple[str, str]:
@@ -143,6 +167,17 @@ def _change_lines(change: Change, paint: Callable[[str, str], str]) -> list[str]
     if change.action == "forget":
         lines.append(f"{_INDENT}{FORGET_NOTE}")
     for fc in change.fields:
+        field_marker, text = field_line(fc)
+        lines.append(_INDENT + paint(field_marker, f"{field_marker} {text}"))
+    return lines
+
+
+def _create_lines(create: Create, paint: Callable[[str, str], str]) -> list[str]:
+    lines = [paint("+", f"+ {new_ivr_label(create)} {CREATE_NOTE}")]
+    note = after_note(create)
+    if note is not None:
+        lines.append(f"{_INDENT}{note}")
+    for fc in create.fields:
         field_marker, text = field_line(fc)
         lines.append(_INDENT + paint(field_marker, f"{field_marker} {text}"))
     return lines

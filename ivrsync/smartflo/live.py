@@ -12,7 +12,7 @@ managed IVR still stops it, naming the IVR and field.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ivrsync.errors import ApiError
@@ -32,6 +32,8 @@ class LiveAccount:
 
     ivrs: Mapping[int, LiveIvr]
     unreadable: Mapping[int, ApiError]  # by id: why the item could not be mapped
+    #: Every listed IVR's name by id, readable or not: what a create must not collide with.
+    names: Mapping[int, str] = field(default_factory=dict)
 
     def require(self, ids: Iterable[int]) -> None:
         """Raise the mapping error of the lowest id of `ids` that could not be read."""
@@ -69,4 +71,4 @@ def fetch_live(client: IvrLister, *, recordings: RecordingMapping = "swapped") -
             ivrs[ivr_id] = live_ivr_from_read_shape(item, recordings=recordings)
         except ApiError as exc:
             unreadable[ivr_id] = exc
-    return LiveAccount(ivrs=ivrs, unreadable=unreadable)
+    return LiveAccount(ivrs=ivrs, unreadable=unreadable, names=names)

@@ -4,7 +4,8 @@ Other packages import from here only, never from the modules inside, so the stat
 disk and in code can change without touching its users. Inside: `document` (the state file's
 format, pure), `journal` (the journal's format and replay, pure), `lockfile` (the flock-based
 run lock), `disk` (reading the state file and journal: regular files only, bounded) and
-`store` (`StateStore`, and `StateLock` with its group commit), `merge` (two branches' states).
+`store` (`StateStore`, and `StateLock` with its group commit), `merge` (two branches' states),
+`intents` (the creates begun and not yet matched to a live id).
 """
 
 from ivrsync.state.disk import read_state_file
@@ -13,10 +14,12 @@ from ivrsync.state.document import (
     read_state_document,
     render_state_document,
 )
+from ivrsync.state.intents import CreateIntents
 from ivrsync.state.merge import merge_states
 from ivrsync.state.store import StateLock, StateStore
 
 __all__ = [
+    "CreateIntents",
     "StateLock",
     "StateStore",
     "encode_state_document",

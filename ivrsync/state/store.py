@@ -37,6 +37,7 @@ from ivrsync.state.disk import (
     read_state_file,
 )
 from ivrsync.state.document import CorruptDocument, encode_state_document
+from ivrsync.state.intents import CreateIntents
 from ivrsync.state.journal import Journal, Record, apply_record, header_line, record_line, replay
 from ivrsync.state.lockfile import HeldLock, LockFile
 
@@ -77,6 +78,11 @@ class StateStore:
     @property
     def lock_path(self) -> Path:
         return self._beside(".lock")
+
+    @property
+    def intents(self) -> CreateIntents:
+        """The create intents beside the state (`<state>.creates`); write them under the lock."""
+        return CreateIntents(self._beside(".creates"))
 
     @property
     def _lock_file(self) -> LockFile:
