@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -91,6 +91,8 @@ def recover_intents(
     """
     outcomes = []
     for intent in creating.intents.load():
+        if intent.ivr_id is not None:
+            continue  # recorded already: the plan writes its id into the file (a write-back)
         found = _candidates(live, intent.name, exclude=managed)
         if not found:
             creating.intents.remove(intent.name)
@@ -216,15 +218,17 @@ def _candidates(live: Mapping[int, str], name: str, *, exclude: Collection[int])
 
 
 def _complete(creating: Creating, intent: CreateIntent, ivr_id: int, message: str) -> Outcome:
-    """Record the created IVR, drop its intent, write its id into the file."""
+    """Record the created IVR, then write its id into the file; the intent, marked with the id
+    in between, goes once both are done (a stop in between is a write-back for the next run)."""
     entry = StateEntry(
         ivr_id, intent.body, intent.digest, intent.source, utc_timestamp(creating.clock())
     )
     creating.lock.record_applied(entry)
-    creating.intents.remove(intent.name)
+    creating.intents.add(replace(intent, ivr_id=ivr_id))
     warning = creating.write_id(intent.source, ivr_id, intent.name)
-    hint = warning or ""
-    return _outcome(intent.name, ivr_id, "applied", message, hint=hint)
+    if warning is None:
+        creating.intents.remove(intent.name)
+    return _outcome(intent.name, ivr_id, "applied", message, hint=warning or "")
 
 
 def _several(name: str, ids: Sequence[int]) -> Outcome:

@@ -10,8 +10,6 @@ import os
 import pty
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +21,7 @@ from ivrsync.fake_smartflo import FakeSmartflo, FaultConfig, FaultKind, Scripted
 from ivrsync.model import BODY_FIELDS
 from ivrsync.state import StateStore
 from tests.testing.cli import RunCli
+from tests.testing.processes import Spawned, finish, settle, spawn_apply
 from tests.testing.workspace import TOKEN, Workspace, apply_cli, open_workspace, put_ids
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -35,77 +34,12 @@ def adopt_all(run_cli: RunCli, workspace: Workspace) -> None:
     workspace.fake.reset_requests()
 
 
-#: `python -m ivrsync ARGS` with Ctrl-C as a person at a terminal has it. A shell starts
-#: background jobs with SIGINT ignored, and Python then never raises KeyboardInterrupt; when the
-#: test suite itself runs in such a job, a plain `-m ivrsync` would not see the test's SIGINT.
-LAUNCHER = (
-    "import runpy, signal, sys; "
-    "signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "sys.argv[0] = 'ivrsync'; "
-    "runpy.run_module('ivrsync', run_name='__main__', alter_sys=True)"
-)
-
-
-class Spawned:
-    """A `python -m ivrsync apply` process whose output goes to files (a pipe nobody reads
-    while waiting could fill up and block the process)."""
-
-    def __init__(self, workspace: Workspace, args: list[str], stdin: int | None) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SMARTFLO_", "IVRSYNC_"))}
-        env.update(SMARTFLO_API_TOKEN=TOKEN, PYTHONPATH=str(REPOSITORY))
-        self.out = workspace.root / f"out-{id(self)}.txt"
-        self.err = workspace.root / f"err-{id(self)}.txt"
-        with self.out.open("wb") as out, self.err.open("wb") as err:
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", LAUNCHER, *args],
-                stdin=stdin,
-                stdout=out,
-                stderr=err,
-                env=env,
-                cwd=workspace.root,
-            )
-        self.pid = self.process.pid
-
-    def poll(self) -> int | None:
-        return self.process.poll()
-
-    def send_signal(self, signum: int) -> None:
-        self.process.send_signal(signum)
-
-
-def spawn_apply(
-    workspace: Workspace, *extra: str, stdin: int | None = subprocess.DEVNULL
-) -> Spawned:
-    """`python -m ivrsync apply ...` as a separate process, with the test token."""
-    return Spawned(workspace, workspace.args(*extra), stdin)
-
-
-def finish(process: Spawned, timeout: float = 60) -> tuple[int, str, str]:
-    """Wait for the process; return (exit code, stdout, stderr), checking the token never shows."""
-    code = process.process.wait(timeout=timeout)
-    stdout = process.out.read_text(encoding="utf-8")
-    stderr = process.err.read_text(encoding="utf-8")
-    assert TOKEN not in stdout
-    assert TOKEN not in stderr
-    return code, stdout, stderr
-
-
 def wait_until(condition: Callable[[], bool], process: Spawned) -> None:
     """Poll until `condition` holds (or the process exits); fail after 30 s."""
     deadline = time.monotonic() + 30
     while not condition() and process.poll() is None:
         assert time.monotonic() < deadline, "the condition never held"
         time.sleep(0.005)
-
-
-def settle(fake: FakeSmartflo) -> None:
-    """Wait until the server has answered every request it got (no new record for 0.2 s)."""
-    seen, quiet = -1, 0
-    while quiet < 4:
-        count = len(fake.requests)
-        quiet = quiet + 1 if count == seen else 0
-        seen = count
-        time.sleep(0.05)
 
 
 def acknowledged(fake: FakeSmartflo) -> set[int]:

@@ -194,7 +194,13 @@ def test_a_reviewed_change_is_planned_merged_applied_and_recorded(
     assert state_after["ivrs"]["4103"]["body"]["timeout"] == 25
     assert state_after["serial"] > json.loads(state_before)["serial"]
     result = checkout(origin, tmp_path / "after")
-    assert plan_json(result)["summary"] == {"create": 0, "update": 0, "adopt": 0, "forget": 0, "unchanged": 5}
+    assert plan_json(result)["summary"] == {
+        "create": 0,
+        "update": 0,
+        "adopt": 0,
+        "forget": 0,
+        "unchanged": 5,
+    }
     assert ivrsync(result, "plan", "--detailed-exitcode").code == 0
     assert ivrsync(result, "drift", "--detailed-exitcode", fake=fake).code == 0
 

@@ -20,6 +20,7 @@ from ivrsync.body import referenced_names
 from ivrsync.commands.creating import (
     CreateClient,
     check_names_free,
+    recorded_creates,
     recover,
     run_creates,
     write_back,
@@ -158,9 +159,13 @@ def apply(request: ApplyRequest, runtime: Runtime, hooks: ApplyHooks) -> ApplyRe
             assert config_set is not None
             check_targets(request.targets, config_set.configs, state)
             plan, write_backs = plan_desired(
-                config_set.configs, config_set.new, state, targets=request.targets or None
+                config_set.configs,
+                config_set.new,
+                state,
+                targets=request.targets or None,
+                recorded=recorded_creates(store),
             )
-            write_back(write_backs, runtime)
+            write_back(write_backs, store, runtime)
         hooks.show_plan(plan)
         if plan.is_empty:
             return ApplyResult(plan, None)

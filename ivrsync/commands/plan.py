@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ivrsync.commands.creating import recorded_creates
 from ivrsync.commands.live import fetch_refreshed
 from ivrsync.commands.runtime import Runtime
 from ivrsync.commands.validate import require_valid_configs
@@ -59,7 +60,11 @@ def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
     state = store.load()
     check_targets(request.targets, config_set.configs, state)
     made, _ = plan_desired(
-        config_set.configs, config_set.new, state, targets=request.targets or None
+        config_set.configs,
+        config_set.new,
+        state,
+        targets=request.targets or None,
+        recorded=recorded_creates(store),
     )
     refreshed: RefreshedPlan | None = None
     if request.refresh:

@@ -39,10 +39,12 @@ class Create:
 
 @dataclass(frozen=True)
 class CreateIntent:
-    """A create ivrsync journaled before its POST and has not yet matched to a live id.
+    """A create ivrsync journaled before its POST and has not finished.
 
-    A run killed (or a POST answered ambiguously) after the intent was written leaves it; the
-    next apply reads the live IVRs first and completes the create if the IVR exists.
+    `ivr_id` is None until the new id is known and recorded in the state; the intent is dropped
+    once the id is written into the file too. A run killed (or a POST answered ambiguously)
+    before that leaves it, and the next apply completes the create: with no id, from the live
+    IVRs; with one, by writing the id into the file.
     """
 
     name: str
@@ -50,3 +52,4 @@ class CreateIntent:
     body: Body
     digest: str
     started_at: str  # ISO 8601, UTC
+    ivr_id: int | None = None

@@ -38,23 +38,26 @@ class Settled:
 
 
 def settle_recorded(
-    configs: Sequence[IvrConfig], new: Sequence[NewIvrConfig], state: State
+    configs: Sequence[IvrConfig],
+    new: Sequence[NewIvrConfig],
+    state: State,
+    recorded: Mapping[str, int],
 ) -> Settled:
-    """Give each new IVR the state records (same file, same name, an id no file claims) its id.
+    """Give each new IVR that an earlier apply created and recorded its id, and resolve every
+    body's name references to it, so digests match the state.
 
-    Every body's name references to those IVRs are resolved too, so digests match the state.
+    `recorded` holds, by name, the ids of creates recorded in the state whose id is not yet in
+    the file (the create intents that have an id): a run stopped between recording the IVR and
+    writing its id leaves a file without id and an entry no file claims. Only those are
+    matched, never an entry that merely shares a name.
     """
     claimed = {config.id for config in configs}
-    by_file = {
-        (entry.source, str(entry.body.get("name", "")).strip()): entry.id
-        for entry in state.entries.values()
-        if entry.id not in claimed
-    }
+    wanted = {name.strip().casefold(): ivr_id for name, ivr_id in recorded.items()}
     ids: dict[str, int] = {}
     write_backs: list[WriteBack] = []
     for config in new:
-        ivr_id = by_file.get((config.source, config.name.strip()))
-        if ivr_id is not None:
+        ivr_id = wanted.get(config.name.strip().casefold())
+        if ivr_id is not None and ivr_id in state.entries and ivr_id not in claimed:
             ids[config.name.strip()] = ivr_id
             write_backs.append(WriteBack(config.source, ivr_id, config.name))
     if not ids:
@@ -142,14 +145,15 @@ def plan_desired(
     state: State,
     *,
     targets: Collection[int] | None = None,
+    recorded: Mapping[str, int] | None = None,
 ) -> tuple[Plan, tuple[WriteBack, ...]]:
     """The plan from the whole desired side (IVRs with ids and new ones), and the ids apply
-    still has to write into files.
+    still has to write into files (`recorded`: see `settle_recorded`).
 
     A partial plan (`targets`) creates nothing, and refuses (UsageError) a targeted change that
     routes by name to a new IVR: without the create it could not be sent.
     """
-    settled = settle_recorded(configs, new, state)
+    settled = settle_recorded(configs, new, state, recorded or {})
     made = compute_plan(settled.configs, state, targets=targets)
     if targets is not None:
         for change in made.changes:

@@ -1,12 +1,12 @@
 """Create intents: the new IVRs an apply is creating, written down before each POST.
 
-`<state>.creates` holds, as one JSON document, every create ivrsync has begun and not yet matched
-to a live id: `{"version": 1, "intents": [{"name", "source", "body", "digest", "started_at"}]}`.
-An intent is written (atomically, fsynced) before the POST and removed once the new id is
-recorded in the state. A POST is not idempotent, so this file is how the next run tells "a
-create I may have made" (complete it from the live IVRs) from "an IVR someone else made with
-that name" (refuse it): a run killed between the POST and the id discovery, or a POST whose
-answer was lost, leaves its intent here.
+`<state>.creates` holds, as one JSON document, every create ivrsync has begun and not finished:
+`{"version": 1, "intents": [{"name", "source", "body", "digest", "started_at", "id"}]}`. An
+intent is written (atomically, fsynced) before the POST with `id` null, rewritten with the new
+id once the state records it, and removed once the id is in the IVR's file too. A POST is not
+idempotent, so this file is how the next run tells "a create I may have made" (complete it from
+the live IVRs) from "an IVR someone else made with that name" (refuse it): a run killed between
+the POST and the id discovery, or a POST whose answer was lost, leaves its intent here.
 
 Only a run holding the state lock writes it. Losing it is safe (the live-name check refuses a
 create whose name exists), so a corrupt file is an error to fix by hand, never guessed around.
@@ -27,7 +27,7 @@ from ivrsync.state.document import CorruptDocument, NotJson, decode_json, parse_
 INTENTS_VERSION: Final = 1
 #: Intents are a handful of bodies at most (the creates of one run).
 MAX_INTENTS_BYTES: Final = 16 << 20
-_KEYS: Final = frozenset({"name", "source", "body", "digest", "started_at"})
+_KEYS: Final = frozenset({"name", "source", "body", "digest", "started_at", "id"})
 
 
 class CreateIntents:
@@ -96,6 +96,7 @@ def _document(intent: CreateIntent) -> dict[str, Any]:
         "body": dict(intent.body),
         "digest": intent.digest,
         "started_at": intent.started_at,
+        "id": intent.ivr_id,
     }
 
 
@@ -122,7 +123,14 @@ def _parse(document: object) -> tuple[CreateIntent, ...]:
             },
             where,
         )
+        ivr_id = item["id"]
+        if ivr_id is not None and (
+            not isinstance(ivr_id, int) or isinstance(ivr_id, bool) or ivr_id < 1
+        ):
+            raise CorruptDocument(f"{where}.id must be a positive integer or null")
         intents.append(
-            CreateIntent(item["name"], entry.source, entry.body, entry.digest, entry.applied_at)
+            CreateIntent(
+                item["name"], entry.source, entry.body, entry.digest, entry.applied_at, ivr_id
+            )
         )
     return tuple(intents)
