@@ -30,7 +30,16 @@ import httpx
 
 from ivrsync.errors import UsageError
 
-__all__ = ["DEADLINE", "Remaining", "Routes", "open_routes"]
+__all__ = [
+    "DEADLINE",
+    "DeadlineBackend",
+    "DeadlineStream",
+    "DeadlineTransport",
+    "Remaining",
+    "Routes",
+    "environment_proxies",
+    "open_routes",
+]
 
 #: The request extension holding the request's deadline: a callable returning the seconds left
 #: (None: no deadline). Requests without it are bounded by their timeouts alone.
