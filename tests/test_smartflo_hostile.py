@@ -7,14 +7,11 @@ shows that a read timeout alone never stops a server that drips bytes.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import socket
-import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -24,6 +21,7 @@ from ivrsync.smartflo.client import SmartfloClient, open_client
 from ivrsync.smartflo.credentials import DEFAULT_BASE_URL, Credentials
 from ivrsync.smartflo.reading import MIB
 from ivrsync.smartflo.retry import RetryPolicy
+from tests.testing.sockets import drip_head, scripted_server
 
 TOKEN = "tok-Hostile-4711"
 BODY = {"name": "Support"}
@@ -302,40 +300,6 @@ def test_a_corrupt_gzip_answer_is_a_clear_error() -> None:
 # -- a real socket: a read timeout alone never stops a drip --------------------------------
 
 
-@contextmanager
-def server(script: Callable[[socket.socket], None]) -> Iterator[str]:
-    """A one-thread-per-connection server on 127.0.0.1 running `script` after the request."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve(conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(5)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                data += conn.recv(65536)
-            with contextlib.suppress(OSError):  # the client hung up: what a bounded one does
-                script(conn)
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(5)
-        listener.close()
-
-
 def drip_for(seconds: float, every: float = 0.3) -> Callable[[socket.socket], None]:
     """Headers at once, then one body byte every `every` s; gives up after `seconds`."""
 
@@ -385,8 +349,27 @@ def real_client(url: str, **options: object) -> SmartfloClient:
             TransportError,
             "IVR 349: gave up after 1 attempt; last: the server took longer than 0.8 s to answer",
         ),
+        (
+            drip_head(8),
+            {"timeout": 5.0, "request_deadline": 1.0},
+            TransportError,
+            "IVR 349: gave up after 1 attempt; last: the server took longer than 1 s to answer "
+            "(request_deadline)",
+        ),
+        (
+            drip_head(8),
+            {"timeout": 5.0, "request_deadline": None, "run_deadline": 1.2},
+            RunDeadlineError,
+            "IVR 349: the run took longer than 1.2 s (run_deadline)",
+        ),
     ],
-    ids=["drip-request-deadline", "drip-run-deadline", "silent-capped-timeout"],
+    ids=[
+        "drip-request-deadline",
+        "drip-run-deadline",
+        "silent-capped-timeout",
+        "head-drip-request-deadline",
+        "head-drip-run-deadline",
+    ],
 )
 def test_a_real_slow_server_is_cut_at_the_deadline(
     script: Callable[[socket.socket], None],
@@ -394,7 +377,7 @@ def test_a_real_slow_server_is_cut_at_the_deadline(
     error: type[ApiError],
     expected: str,
 ) -> None:
-    with server(script) as url, real_client(url, **options) as client:
+    with scripted_server(script) as server, real_client(server.url, **options) as client:
         started = time.monotonic()
         with pytest.raises(error) as info:
             client.put_ivr(349, BODY)
@@ -413,8 +396,8 @@ def test_a_real_gzip_bomb_is_refused_without_inflating_it() -> None:
         conn.sendall(head.encode() + BOMB)
 
     with (
-        server(script) as url,
-        real_client(url) as client,
+        scripted_server(script) as server,
+        real_client(server.url) as client,
         pytest.raises(ApiError, match="larger than 10 MiB once decoded") as info,
     ):
         client.put_ivr(349, BODY)

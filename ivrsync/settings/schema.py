@@ -151,7 +151,8 @@ class SmartfloSettings:
     request_deadline: float = setting(
         Number(minimum=0, min_open=True),
         60.0,
-        doc="Seconds one request may take in all, its retries included.",
+        doc="Seconds one request may take in all, from connecting to its answer's last byte "
+        "(each retry has its own).",
     )
     run_deadline: float = setting(
         Number(minimum=0, note="0 = none"),

@@ -1,7 +1,8 @@
-"""The Smartflo API client: the IVR calls, and the one place that speaks HTTP (httpx).
+"""The Smartflo API client: the IVR calls, and the one place that sends HTTP requests (httpx).
 
 Everything httpx raises is translated here into an `ivrsync.errors.ApiError` subclass naming the
-IVR (or the request), what happened and what to do. The pure rest lives beside it: `sending`
+IVR (or the request), what happened and what to do. Below it, `transport` holds every socket
+operation to the request's deadline. The pure rest lives beside it: `sending`
 (rate limit, deadlines, retries, when a POST may be repeated), `auth`, `reading` (size and time
 limits), `answers` (the JSON boundary), `refusals` (the one status map) and `redact`: secrets
 never appear in a message, hint, repr or log record, since every text from the server or httpx
@@ -45,6 +46,7 @@ from ivrsync.smartflo.sending import (
     ambiguous,
     check_seconds,
 )
+from ivrsync.smartflo.transport import DEADLINE, open_routes
 
 __all__ = ["DEFAULT_REQUEST_DEADLINE", "AuthScheme", "SmartfloClient", "open_client"]
 
@@ -251,6 +253,8 @@ class SmartfloClient:
                 json=request.body,
                 headers=dict(request.headers),
                 timeout=self._timeout(deadline.remaining()),
+                # The transport holds every socket read to it: the status line and headers too.
+                extensions={DEADLINE: deadline.remaining},
             ) as response:
                 status = response.status_code
                 if response.is_stream_consumed:
@@ -361,16 +365,17 @@ def open_client(
 ) -> SmartfloClient:
     """A client for `base_url` with a timeout on every read and a bounded connection pool.
 
-    Raises UsageError for a refused base URL or option, before any connection is made (the
+    Every socket operation is held to the request's deadline (`transport`). Raises UsageError
+    for a refused base URL, option or environment proxy, before any connection is made (the
     credentials were checked when they were made). The options are `SmartfloClient`'s.
     """
     url = check_base_url(base_url)
+    routes = open_routes(max_connections)  # direct, and the environment's proxies
     http = httpx.Client(
         base_url=url,
         timeout=httpx.Timeout(timeout),
-        limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        ),
+        transport=routes.direct,
+        mounts=routes.mounts,
         headers={
             "User-Agent": f"ivrsync/{__version__}",
             "Accept": "application/json",

@@ -3,7 +3,8 @@
 The HTTP client hands over the raw (still content-encoded) chunks as they arrive. They are
 inflated here with a bound on every step, so a small gzip answer that would inflate to hundreds
 of megabytes costs at most the limit plus one piece in memory, and the deadline is checked
-between chunks, so a server that drips a byte at a time cannot keep a request alive beyond it.
+between chunks, so a server that drips a byte at a time cannot keep a request alive beyond it
+(under the client, `transport` also caps each read's timeout at the deadline).
 """
 
 from __future__ import annotations
