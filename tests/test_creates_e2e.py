@@ -13,8 +13,7 @@ from typing import Any
 
 import yaml
 
-from ivrsync.body import body_from_document
-from ivrsync.fake_smartflo import FaultConfig, ScriptedFault
+from ivrsync.fake_smartflo import FaultConfig
 from ivrsync.smartflo.readshape import live_ivr_from_read_shape
 from ivrsync.state import StateStore
 from tests.testing.cli import RunCli

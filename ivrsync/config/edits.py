@@ -43,7 +43,7 @@ def with_id(text: str, ivr_id: int) -> str:
         raise EditError(f"it already has an id ({before['id']!r})")
     newline = "\r\n" if "\r\n" in text else "\n"
     if root.flow_style:
-        at = root.start_mark.index + 1  # just after `{`
+        at = text.index("{", root.start_mark.index) + 1  # after `{` (past any tag or anchor)
         edited = f"{text[:at]}id: {ivr_id}, {text[at:]}"
     elif root.value:
         key = root.value[0][0]
@@ -54,7 +54,10 @@ def with_id(text: str, ivr_id: int) -> str:
         edited = f"{text[:line_start]}{indent}id: {ivr_id}{newline}{text[line_start:]}"
     else:
         raise EditError("its mapping is empty")
-    after = yaml.load(edited, Loader=_Loader)
+    try:
+        after = yaml.load(edited, Loader=_Loader)
+    except yaml.YAMLError:
+        after = None
     if after != {"id": ivr_id, **before}:
         raise EditError("the edited file would not read back as the same IVR plus its id")
     return edited
