@@ -501,6 +501,31 @@ def test_commit_state_pushes_a_bot_commit_marked_skip_ci(
     assert git(origin, "show", "main:.ivrsync/state.json") == '{"serial": 2}'
 
 
+def test_commit_state_commits_the_id_lines_apply_wrote_in_the_same_commit(
+    origin_and_clone: tuple[Path, Path],
+) -> None:
+    # After a create, apply wrote `id:` into a tracked IVR file; an untracked file (say, a stray
+    # editor backup) is never committed.
+    origin, clone = origin_and_clone
+    (clone / ".ivrsync" / "state.json").write_text('{"serial": 2}\n', encoding="utf-8")
+    (clone / "ivr-configs" / "ivr-349.yaml").write_text("id: 349\nname: x\n", encoding="utf-8")
+    (clone / "ivr-configs" / "stray.yaml").write_text("name: y\n", encoding="utf-8")
+    env_commit = {**os.environ, "CONFIG_DIR": "ivr-configs"}
+
+    result = subprocess.run(
+        ["bash", str(COMMIT_STATE), ".ivrsync", "main"],
+        cwd=clone,
+        env={**env_commit, **GIT_ENV},
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stderr
+    files = git(origin, "show", "--name-only", "--format=", "main").splitlines()
+    assert sorted(files) == [".ivrsync/state.json", "ivr-configs/ivr-349.yaml"]
+    assert git(origin, "rev-list", "--count", "main") == "2"
+
+
 def test_commit_state_with_nothing_to_commit_does_nothing(
     origin_and_clone: tuple[Path, Path],
 ) -> None:

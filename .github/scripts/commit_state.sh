@@ -6,8 +6,11 @@
 #
 # The commit is by github-actions[bot] (override with GIT_AUTHOR_NAME / GIT_AUTHOR_EMAIL) and its
 # message carries `[skip ci]`, so it starts no workflow. It commits every change under STATE_DIR:
-# the state file, and a journal left by an interrupted apply (acknowledged updates not yet merged
-# into the state; the next ivrsync run replays it), never the lock file.
+# the state file, a journal left by an interrupted apply (acknowledged updates not yet merged
+# into the state; the next ivrsync run replays it) and the create intents of creates not yet
+# finished, never the lock file. With CONFIG_DIR set, the same one commit also holds the IVR
+# files there that apply edited (the `id: N` line of each IVR it created); only files git already
+# tracks, so nothing unreviewed is ever committed.
 #
 # A push refused for good (a protected branch or ruleset, a token without `contents: write`: told
 # from git's error text) fails at once, saying what to do, and is never retried. A push refused
@@ -47,12 +50,17 @@ fi
 # Never a lock file, even where .gitignore does not say so: a lock committed by a killed run would
 # block every later apply.
 git add -A -- "$state_dir" ":(exclude)$state_dir/*.lock"
-if git diff --cached --quiet -- "$state_dir"; then
-    echo "commit_state: $state_dir unchanged; nothing to commit"
+paths=("$state_dir")
+if [ -n "${CONFIG_DIR:-}" ] && [ -d "$CONFIG_DIR" ]; then
+    git add -u -- "$CONFIG_DIR"
+    paths+=("$CONFIG_DIR")
+fi
+if git diff --cached --quiet -- "${paths[@]}"; then
+    echo "commit_state: ${paths[*]} unchanged; nothing to commit"
     exit 0
 fi
 git commit --quiet -m "ivrsync: record applied state [skip ci]" \
-    -m "${COMMIT_STATE_NOTE:-Recorded by ivrsync apply.}" -- "$state_dir"
+    -m "${COMMIT_STATE_NOTE:-Recorded by ivrsync apply.}" -- "${paths[@]}"
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 push_errors=$(mktemp)

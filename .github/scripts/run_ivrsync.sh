@@ -11,8 +11,9 @@
 # (named in the plan's footer), GITHUB_STEP_SUMMARY and GITHUB_OUTPUT (as the runner sets them).
 # Writes the outputs `exit-code`, `out` (the folder of files), `changes` (plan: true when the plan
 # has changes), `drift` (drift, apply: true when the live account drifted), `report` (the markdown
-# file for the summary and the comment), `state-dir` and `sent` (apply: true once apply ran, so the
-# state must be committed back whatever its outcome).
+# file for the summary and the comment), `state-dir`, `config-dir` (apply: the IVR files, which
+# gain `id:` lines when apply creates IVRs) and `sent` (apply: true once apply ran, so the state
+# must be committed back whatever its outcome).
 # Exit: ivrsync's exit code (drift found is 1, so the job fails visibly); 2 for bad usage.
 set -uo pipefail
 
@@ -24,6 +25,7 @@ mkdir -p "$out"
 [ -n "${CONFIG_DIR:-}" ] && export IVRSYNC_CONFIG_DIR="$CONFIG_DIR"
 [ -n "${STATE:-}" ] && export IVRSYNC_STATE="$STATE"
 state_file=${IVRSYNC_STATE:-.ivrsync/state.json}
+config_dir=${IVRSYNC_CONFIG_DIR:-ivr-configs}
 
 output() { echo "$1=$2" >> "$outputs"; }
 output out "$out"
@@ -122,6 +124,7 @@ run_apply() {
             return 2 ;;
     esac
     output state-dir "$(dirname "$state_file")"
+    output config-dir "$config_dir"
     output sent true
     ivrsync "${args[@]}" 2>&1 | tee "$out/apply.log"
     code=${PIPESTATUS[0]}
