@@ -211,5 +211,5 @@ def test_intents_are_added_marked_and_removed(tmp_path: Path) -> None:
 def test_a_corrupt_intents_file_is_an_error_naming_it(tmp_path: Path, text: str) -> None:
     path = tmp_path / "state.json.creates"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(StateError, match="create intents file .*state.json.creates"):
+    with pytest.raises(StateError, match=r"create intents file .*state\.json\.creates"):
         CreateIntents(path).load()
