@@ -6,6 +6,9 @@ Two steps, so the command can refuse before touching anything:
    the config folder already defines (by `id`, valid or not) goes back to that file; any other
    gets a file named after it (`safe_file_stem`), with `-<id>` added when the name is taken by
    another IVR of this import or by an existing file. The YAML text is rendered here too.
+   A file that exists (replaced only with `force`) is edited in place: only the values that
+   differ change, so its comments and layout stay (`config.edits.with_values`); when its shape
+   does not allow that, it is rewritten whole, with a warning that its comments are gone.
 2. `write_import` writes the files and records each IVR in the state (`StateLock`) with the live
    body as the body last applied, so a `plan` right after reports nothing to do. It refuses, before
    writing anything, when a file exists and `force` is not given.
@@ -23,13 +26,15 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ivrsync.body import body_from_document, digest_body, document_from_body
 from ivrsync.config.discovery import discover
+from ivrsync.config.edits import EditError, with_values
 from ivrsync.config.ivr_yaml import render_ivr_yaml
-from ivrsync.config.loader import load_file
+from ivrsync.config.loader import MAX_CONFIG_BYTES, load_file
 from ivrsync.errors import UsageError
-from ivrsync.files import display_path, utc_timestamp, write_atomically
+from ivrsync.files import display_path, read_regular_file, utc_timestamp, write_atomically
 from ivrsync.model import LiveIvr, StateEntry
 from ivrsync.state import StateLock
 
@@ -166,9 +171,32 @@ def plan_import(
         taken.add(_key(path))
         document = document_from_body(ivr.id, ivr.body)
         text = render_ivr_yaml(document, schema_path=_relative(schema_file, path.parent))
-        files.append(ImportFile(ivr=ivr, path=path, text=text, exists=path.exists()))
+        exists = path.exists()
+        if exists:
+            text, lost = _edited_in_place(path, document, text)
+            if lost:
+                warnings.append(lost)
+        files.append(ImportFile(ivr=ivr, path=path, text=text, exists=exists))
         warnings.extend(ivr.warnings)
     return ImportPlan(files=tuple(files), warnings=tuple(warnings))
+
+
+def _edited_in_place(path: Path, document: dict[str, Any], whole: str) -> tuple[str, str]:
+    """The text that replaces an existing file: its own text with the changed values edited in
+    place (comments kept), else `whole`, with a warning when that loses comments."""
+    try:
+        existing = read_regular_file(path, limit=MAX_CONFIG_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return whole, ""  # the write says what is wrong with the file
+    try:
+        return with_values(existing, document), ""
+    except EditError as exc:
+        if "#" not in existing:
+            return whole, ""
+        return whole, (
+            f"{display_path(path)}: rewritten whole, so its comments are not kept ({exc}); "
+            "`git diff` shows them, to copy back"
+        )
 
 
 def refuse_overwrites(plan: ImportPlan, *, force: bool) -> None:

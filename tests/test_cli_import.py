@@ -102,8 +102,63 @@ def test_a_second_import_refuses_to_overwrite_and_force_rewrites(
     forced = run_cli("import", "--force", env=env)
 
     assert forced.exit_code == 0, forced.stderr
-    assert not welcome.read_text(encoding="utf-8").endswith("# my note\n")
+    # Nothing changed in the portal: the file is left as it was, its comment included.
+    assert welcome.read_text(encoding="utf-8").endswith("# my note\n")
     assert len(list(project.glob("ivr-configs/*"))) == 31
+    assert run_cli("plan", "--detailed-exitcode", env=env).exit_code == 0
+
+
+def test_import_force_edits_changed_values_in_place_and_keeps_comments(
+    run_cli: RunCli, project: Path, fake: FakeSmartflo
+) -> None:
+    env = env_for(fake)
+    assert run_cli("import", "--id", "7926", env=env).exit_code == 0
+    welcome = project / "ivr-configs" / "welcome-ivr.yaml"
+    original = welcome.read_text(encoding="utf-8")
+    lines = original.splitlines(keepends=True)
+    timeout_at = next(i for i, line in enumerate(lines) if line.startswith("timeout:"))
+    lines[timeout_at] = lines[timeout_at].rstrip("\n") + "   # agreed with ops\n"
+    lines.insert(timeout_at, "# Timings below were reviewed in PR 7\n")
+    welcome.write_text("".join(lines), encoding="utf-8")
+    # Someone changes the IVR in the portal; import --force brings the change into the file.
+    live = live_bodies(fake)[7926]
+    fake.edit_ivr(7926, shape="body", timeout=int(live["timeout"]) + 5)
+
+    forced = run_cli("import", "--id", "7926", "--force", env=env)
+
+    assert forced.exit_code == 0, forced.stderr
+    text = welcome.read_text(encoding="utf-8")
+    assert "# Timings below were reviewed in PR 7\n" in text
+    assert f"timeout: {int(live['timeout']) + 5}   # agreed with ops\n" in text
+    # Only that one value changed: every other line is as the person left it.
+    before, after = "".join(lines).splitlines(), text.splitlines()
+    assert [(a, b) for a, b in zip(before, after, strict=True) if a != b] == [
+        (f"timeout: {live['timeout']}   # agreed with ops", after[timeout_at + 1])
+    ]
+    assert run_cli("plan", "--detailed-exitcode", env=env).exit_code == 0
+
+
+def test_import_force_says_when_a_file_must_be_rewritten_whole(
+    run_cli: RunCli, project: Path, fake: FakeSmartflo
+) -> None:
+    env = env_for(fake)
+    assert run_cli("import", "--id", "7926", env=env).exit_code == 0
+    welcome = project / "ivr-configs" / "welcome-ivr.yaml"
+    import yaml
+
+    document = yaml.safe_load(welcome.read_text(encoding="utf-8"))
+    # A flow-style file (one line of JSON-like YAML) cannot be edited in place.
+    flow = "# kept by hand\n" + yaml.safe_dump(document, default_flow_style=True, width=10**6)
+    welcome.write_text(flow, encoding="utf-8")
+
+    forced = run_cli("import", "--id", "7926", "--force", env=env)
+
+    assert forced.exit_code == 0, forced.stderr
+    assert (
+        "ivr-configs/welcome-ivr.yaml: rewritten whole, so its comments are not kept "
+        "(it is not one block mapping)"
+    ) in forced.stderr
+    assert "# kept by hand" not in welcome.read_text(encoding="utf-8")
     assert run_cli("plan", "--detailed-exitcode", env=env).exit_code == 0
 
 

@@ -137,6 +137,17 @@ def test_an_ivr_already_defined_by_a_file_goes_back_to_that_file(project: Path) 
     (file,) = plan.files
     assert file.display == "ivr-configs/teams/custom-name.yaml"
     assert file.exists
+    # The existing file is edited in place (its layout kept, no schema line added), its
+    # changed values replaced by the live ones.
+    assert "timeout: 20\n" in file.text
+    assert "$schema" not in file.text
+    assert plan.warnings == ()
+
+
+def test_a_new_file_gets_the_schema_line_relative_to_its_folder(project: Path) -> None:
+    plan = plan_import([live_ivr(7, "Support")], project / "ivr-configs" / "teams")
+
+    (file,) = plan.files
     assert "$schema=../../schemas/ivr.schema.json\n" in file.text
 
 

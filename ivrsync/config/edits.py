@@ -1,4 +1,5 @@
-"""Minimal text edits of IVR files: after a create, `id: N` goes into the file that made it.
+"""Minimal text edits of IVR files: after a create, `id: N` goes into the file that made it;
+`import --force` edits the values that changed in place (`with_values`).
 
 The file stays the person's: comments, key order, quoting and line endings are kept, and only
 one line is added (`id: N` above the first key, at its indentation; `id: N, ` after the `{` of a
@@ -9,11 +10,15 @@ document plus the id, or nothing is written. Writing goes through `files.write_a
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from ivrsync.body import body_from_document, dtmf_key
+from ivrsync.config.ivr_yaml import DOCUMENT_KEYS, render_scalar
 from ivrsync.errors import ConfigError
 from ivrsync.files import read_regular_file, write_atomically
 
@@ -97,3 +102,126 @@ def write_id(path: Path, ivr_id: int, *, name: str) -> bool:
             f"{path}: cannot write the new id {ivr_id}: {exc.strerror or exc}", hint=hint
         ) from exc
     return True
+
+
+def with_values(text: str, document: Mapping[str, Any]) -> str:
+    """`text` (an IVR file) edited in place to hold `document` (a whole IVR document, as
+    `ivr_yaml.render_ivr_yaml` takes it), keeping every comment and line it can.
+
+    Only values that differ are rewritten, in place: a changed scalar's text, a menu entry's
+    destination; a menu option no longer there loses its entry's lines, a new one is added after
+    the last entry, a missing field is added above `menu:`. Raises EditError when the file's
+    shape does not allow it (a flow mapping, a non-scalar value where a scalar belongs, an empty
+    or flow-style menu) or when the edited text would not read back as `document`: the caller
+    then writes the file whole.
+    """
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+        before = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise EditError(f"it does not parse ({exc.__class__.__name__})") from None
+    if not isinstance(root, MappingNode) or root.flow_style or not isinstance(before, dict):
+        raise EditError("it is not one block mapping")
+    nodes = {key.value: (key, value) for key, value in root.value if isinstance(key, ScalarNode)}
+    if "menu" not in nodes:
+        raise EditError("it has no menu")
+    edits: list[tuple[int, int, str]] = []
+    newline = "\r\n" if "\r\n" in text else "\n"
+    menu_key = nodes["menu"][0]
+    above_menu = _line_start(text, menu_key.start_mark.index)
+    indent = text[above_menu : menu_key.start_mark.index]
+    for field in DOCUMENT_KEYS[:-1]:
+        wanted = document[field]
+        if field not in nodes:
+            line = f"{indent}{field}: {render_scalar(wanted)}{newline}"
+            edits.append((above_menu, above_menu, line))
+            continue
+        node = nodes[field][1]
+        if not isinstance(node, ScalarNode):
+            raise EditError(f"its {field} is not a plain value")
+        if before.get(field) != wanted or type(before.get(field)) is not type(wanted):
+            edits.append((node.start_mark.index, node.end_mark.index, render_scalar(wanted)))
+    edits.extend(_menu_edits(text, nodes["menu"][1], document["menu"], newline))
+    edited = text
+    for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        edited = edited[:start] + replacement + edited[end:]
+    try:
+        after = yaml.load(edited, Loader=_Loader)
+    except yaml.YAMLError:
+        after = None
+    if not isinstance(after, dict) or _canonical(after) != _canonical(document):
+        raise EditError("the edited file would not read back as the IVR")
+    return edited
+
+
+def _menu_edits(
+    text: str, node: object, menu: Sequence[Mapping[str, Any]], newline: str
+) -> list[tuple[int, int, str]]:
+    """The edits that turn the file's menu into `menu` (option -> destination)."""
+    if not isinstance(node, SequenceNode) or node.flow_style or not node.value:
+        raise EditError("its menu is not a block list with entries")
+    wanted = {dtmf_key(entry["option"]): entry for entry in menu}
+    entries: list[tuple[str, MappingNode, ScalarNode]] = []
+    for item in node.value:
+        fields = (
+            {k.value: v for k, v in item.value if isinstance(k, ScalarNode)}
+            if isinstance(item, MappingNode) and not item.flow_style
+            else {}
+        )
+        option, destination = fields.get("option"), fields.get("destination")
+        if not isinstance(option, ScalarNode) or not isinstance(destination, ScalarNode):
+            raise EditError("a menu entry is not an option and a destination")
+        entries.append((dtmf_key(option.value), item, destination))
+    edits: list[tuple[int, int, str]] = []
+    # An entry runs from its `-` line to the end of the line of its last value: PyYAML's end
+    # mark of a mapping lies past the comments that follow it, which belong to what comes next.
+    starts = [_line_start(text, item.start_mark.index) for _, item, _ in entries]
+    ends = [
+        _line_end(text, max(value.end_mark.index for _, value in item.value))
+        for _, item, _ in entries
+    ]
+    for index, (key, _, destination) in enumerate(entries):
+        if key not in wanted:
+            # The comment lines right above a removed entry were about it: they go too (those
+            # above the first entry may be about the whole menu, so they stay).
+            start = ends[index - 1] if index else starts[index]
+            edits.append((start, ends[index], ""))
+        elif destination.value != wanted[key]["destination"]:
+            edits.append(
+                (
+                    destination.start_mark.index,
+                    destination.end_mark.index,
+                    render_scalar(wanted[key]["destination"]),
+                )
+            )
+    first = entries[0][1]
+    dash = text[_line_start(text, first.start_mark.index) : first.start_mark.index]
+    inner = " " * len(dash)
+    present = {key for key, _, _ in entries}
+    added = "".join(
+        f"{dash}option: {render_scalar(entry['option'])}{newline}"
+        f"{inner}destination: {render_scalar(entry['destination'])}{newline}"
+        for key, entry in wanted.items()
+        if key not in present
+    )
+    if added:
+        edits.append((ends[-1], ends[-1], added))
+    return edits
+
+
+def _line_start(text: str, index: int) -> int:
+    return text.rfind("\n", 0, index) + 1
+
+
+def _line_end(text: str, index: int) -> int:
+    """Just past the newline ending the line `index` is on (or the text's end)."""
+    found = text.find("\n", index)
+    return len(text) if found < 0 else found + 1
+
+
+def _canonical(document: Mapping[Any, Any]) -> tuple[Any, ...]:
+    """What an IVR document means: its id and body (key order, `2` vs `"2"` aside)."""
+    try:
+        return (document.get("id"), body_from_document(document))
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return (None, document)
