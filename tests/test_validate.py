@@ -81,8 +81,8 @@ SCHEMA_CASES = [
     (
         "timeout_tries: 3",
         "timeout_retries: 3",
+        # One problem, at the mistyped key: not also "missing field 'timeout_tries'".
         [
-            (1, 1, "timeout_tries", "error", "missing field 'timeout_tries'"),
             (
                 12,
                 1,
@@ -360,7 +360,7 @@ HINT_CASES = [
     (
         "timeout_tries: 3",
         "timeout_retries: 3",
-        ["add the `timeout_tries:` line.", "rename it to 'timeout_tries'"],
+        ["rename it to 'timeout_tries'"],
     ),
     ("timeout: 20", "timeout: 20.0", ["write 20, without a decimal point"]),
     ("timeout: 20", "timeout: 400", ["use a whole number from 1 to 300"]),

@@ -12,6 +12,7 @@ import difflib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ivrsync.config.loader import LoadedFile
@@ -31,6 +32,9 @@ _TYPE_NAMES = {
     "boolean": "true or false",
     "null": "nothing",
 }
+#: How many unknown keys of one mapping are compared with its missing fields (`renamed_fields`):
+#: a mapping mistypes a few fields, and a hostile one with thousands costs no more than this.
+_RENAMES_LOOKED_AT = 50
 
 
 @cache
@@ -80,8 +84,10 @@ def explain(
 
     if keyword == "required":
         properties = schema.get("properties", {})
+        # A mistyped field (`nmae:`) is one problem, reported at the unknown key: "did you mean".
+        typed_as = set(renamed_fields(value, schema).values())
         for name in expected:
-            if name not in value:
+            if name not in value and name not in typed_as:
                 about = properties.get(name, {}).get("description", "")
                 yield file.problem(
                     f"missing field '{name}'",
@@ -91,20 +97,19 @@ def explain(
                 )
     elif keyword == "additionalProperties":
         known = list(schema.get("properties", {}))
-        # Only fields the mapping lacks: renaming a key to one it already has makes a duplicate.
-        absent = [name for name in known if name not in value]
         unknown = (key for key in value if key not in known)
+        renamed = renamed_fields(value, schema)
         for index, key in enumerate(unknown):
             name = shorten(str(key), 60)
-            guess = index < suggestions
-            close = difflib.get_close_matches(str(key), absent, n=1) if guess else []
-            present = difflib.get_close_matches(str(key), known, n=1) if guess else []
-            if close:
-                message = f"unknown field '{name}'; did you mean '{close[0]}'?"
-                hint = f"rename it to '{close[0]}'"
-            elif present:
-                message = f"unknown field '{name}'; '{present[0]}' is already set"
-                hint = f"remove it, or keep its value in the `{present[0]}:` line"
+            # A renamed field is always named: its "missing field" problem was left out for it.
+            guessed = renamed.get(key) or (_closest(key, known) if index < suggestions else None)
+            if guessed is not None and guessed not in value:
+                message = f"unknown field '{name}'; did you mean '{guessed}'?"
+                hint = f"rename it to '{guessed}'"
+            elif guessed is not None:
+                # Renaming it would make a duplicate: the field it resembles is already there.
+                message = f"unknown field '{name}'; '{guessed}' is already set"
+                hint = f"remove it, or keep its value in the `{guessed}:` line"
             else:
                 message = f"unknown field '{name}'"
                 hint = f"remove it; the fields here are {', '.join(known)}"
@@ -172,6 +177,33 @@ def explain(
         )
     else:  # pragma: no cover - every keyword of the schema is handled above
         yield file.problem(shorten(error.message, 200), at=at, json_path=path)
+
+
+def renamed_fields(mapping: Mapping[Any, Any], schema: Mapping[str, Any]) -> dict[Any, str]:
+    """The mapping's mistyped fields: unknown key -> the missing required field it stands for.
+
+    A key pairs with a field when that field is its closest match among all the fields of this
+    mapping (`schema` is the mapping's own object schema, so a typo in a menu entry pairs with
+    the entry's fields only) and the mapping lacks it. Only the first _RENAMES_LOOKED_AT unknown
+    keys are compared, and only when a required field is missing: the cost stays bounded.
+    """
+    known = list(schema.get("properties", {}))
+    missing = {name for name in schema.get("required", ()) if name not in mapping}
+    if not missing:
+        return {}
+    unknown = islice((key for key in mapping if key not in known), _RENAMES_LOOKED_AT)
+    renamed: dict[Any, str] = {}
+    for key in unknown:
+        closest = _closest(key, known)
+        if closest is not None and closest in missing:
+            renamed[key] = closest
+    return renamed
+
+
+def _closest(key: object, names: Sequence[str]) -> str | None:
+    """The name `key` is most likely a typo of (difflib's closest match), or None."""
+    matches = difflib.get_close_matches(str(key), names, n=1)
+    return matches[0] if matches else None
 
 
 def _reference_kind(path: Sequence[str | int]) -> str | None:

@@ -1,0 +1,102 @@
+"""The messages a new user meets first, through the real CLI (`validate` and `plan`).
+
+Each case is one small mistake in an otherwise valid IVR file: the exact problem line, exit code
+1, and nothing written (no plan file, no state, the IVR file untouched). Where the hint gives the
+fix, following it makes the file valid.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.testing.cli import RunCli
+from tests.testing.documents import edited
+
+FILE = "ivr-configs/ivr.yaml"
+PLAN_REFUSED = (
+    "error: the IVR configs have errors, so no plan was made\n"
+    "hint: fix the problems listed above (`ivrsync validate` lists them too)\n"
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ivr-configs").mkdir()
+    return tmp_path
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def assert_refused(run_cli: RunCli, project: Path, text: str, problem: str) -> None:
+    """`validate` and `plan` both report exactly `problem` (one error), exit 1, write nothing."""
+    (project / FILE).write_text(text, encoding="utf-8")
+    before = snapshot(project)
+
+    validated = run_cli("validate")
+    planned = run_cli("plan", "--out", "plan.json")
+
+    assert (validated.exit_code, validated.stdout, validated.stderr) == (
+        1,
+        f"{FILE}:{problem}\nchecked 1 file: 1 error, 0 warnings\n",
+        "",
+    )
+    assert (planned.exit_code, planned.stdout, planned.stderr) == (
+        1,
+        "",
+        f"{FILE}:{problem}\n1 error, 0 warnings\n{PLAN_REFUSED}",
+    )
+    assert snapshot(project) == before
+
+
+def assert_valid(run_cli: RunCli, project: Path, text: str) -> None:
+    (project / FILE).write_text(text, encoding="utf-8")
+    result = run_cli("validate")
+    assert (result.exit_code, result.stdout) == (0, "checked 1 file: no problems\n")
+
+
+# --- a mistyped field ---------------------------------------------------------------------------
+
+TYPOS = [
+    (
+        "document-field",
+        ("name: Support IVR", "nmae: Support IVR"),
+        "2:1: error: nmae: unknown field 'nmae'; did you mean 'name'? (hint: rename it to 'name')",
+        "name: Support IVR",
+    ),
+    (
+        "menu-entry-field",
+        ("    destination: extension|845", "    destinaton: extension|845"),
+        "18:5: error: menu[1].destinaton: unknown field 'destinaton'; did you mean "
+        "'destination'? (hint: rename it to 'destination')",
+        "    destination: extension|845",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem", "fixed"), [case[1:] for case in TYPOS], ids=[case[0] for case in TYPOS]
+)
+def test_a_mistyped_field_is_one_problem_at_the_mistyped_key(
+    run_cli: RunCli, project: Path, edit: tuple[str, str], problem: str, fixed: str
+) -> None:
+    assert_refused(run_cli, project, edited(*edit), problem)
+    assert_valid(run_cli, project, edited(edit[0], fixed))
+
+
+def test_a_field_missing_beside_an_unrelated_unknown_one_is_two_problems(
+    run_cli: RunCli, project: Path
+) -> None:
+    (project / FILE).write_text(edited("name: Support IVR", "webhook: x"), encoding="utf-8")
+
+    result = run_cli("validate")
+
+    assert result.exit_code == 1
+    assert [line.split(": error: ")[1][:30] for line in result.stdout.splitlines()[:-1]] == [
+        "name: missing field 'name' (hi",
+        "webhook: unknown field 'webhoo",
+    ]
