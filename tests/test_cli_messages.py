@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from ivrsync.config.schema import destination_types
 from tests.testing.cli import RunCli
 from tests.testing.documents import edited
 
 FILE = "ivr-configs/ivr.yaml"
+TYPES = ", ".join(destination_types())
 PLAN_REFUSED = (
     "error: the IVR configs have errors, so no plan was made\n"
     "hint: fix the problems listed above (`ivrsync validate` lists them too)\n"
@@ -57,6 +59,80 @@ def assert_valid(run_cli: RunCli, project: Path, text: str) -> None:
     (project / FILE).write_text(text, encoding="utf-8")
     result = run_cli("validate")
     assert (result.exit_code, result.stdout) == (0, "checked 1 file: no problems\n")
+
+
+# --- ids pasted from the portal -----------------------------------------------------------------
+
+BARE_IDS = [
+    (
+        "recording",
+        ("recording: recording|0231", "recording: 30211"),
+        "4:12: error: recording: '30211' is an id without its type (hint: write recording: "
+        "recording|30211 (or outbound_tts|30211 for a text-to-speech prompt))",
+        "recording: recording|30211",
+    ),
+    (
+        "recording-quoted",  # what the old hint ("quote it") led to
+        ("recording: recording|0231", 'recording: "30211"'),
+        "4:12: error: recording: '30211' is an id without its type (hint: write recording: "
+        "recording|30211 (or outbound_tts|30211 for a text-to-speech prompt))",
+        "recording: recording|30211",
+    ),
+    (
+        "leading-zero",  # YAML 1.1 reads octal 681488386: the message keeps the id as written
+        (
+            "invalid_destination: extension|05047530002",
+            "invalid_destination: 05047530002",
+        ),
+        "8:22: error: invalid_destination: '05047530002' is an id without its type (hint: put "
+        "the type of what it names first, e.g. invalid_destination: extension|05047530002; "
+        f"types: {TYPES})",
+        "invalid_destination: extension|05047530002",
+    ),
+    (
+        "leading-zero-not-octal",  # 8 and 9 are no octal digits: YAML keeps it as text
+        ("destination: extension|845", "destination: 0504753000289"),
+        "18:18: error: menu[1].destination: '0504753000289' is an id without its type (hint: "
+        "put the type of what it names first, e.g. destination: extension|0504753000289; "
+        f"types: {TYPES})",
+        "destination: extension|0504753000289",
+    ),
+    (
+        "hexadecimal",
+        ("destination: extension|845", "destination: 0x1F"),
+        "18:18: error: menu[1].destination: '0x1F' is an id without its type (hint: put the "
+        f"type of what it names first, e.g. destination: extension|0x1F; types: {TYPES})",
+        "destination: extension|0x1F",
+    ),
+    (
+        "underscores",
+        ("timeout_recording: recording|123", "timeout_recording: 1_000"),
+        "10:20: error: timeout_recording: '1_000' is an id without its type (hint: write "
+        "timeout_recording: recording|1_000 (or outbound_tts|1_000 for a text-to-speech "
+        "prompt))",
+        "timeout_recording: recording|1_000",
+    ),
+    (
+        "decimal-point",
+        ("timeout_destination: extension|05047530002", "timeout_destination: 4101.0"),
+        "11:22: error: timeout_destination: '4101.0' is an id without its type (hint: put the "
+        "type of what it names first, e.g. timeout_destination: extension|4101.0; "
+        f"types: {TYPES})",
+        "timeout_destination: extension|4101.0",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem", "fixed"),
+    [case[1:] for case in BARE_IDS],
+    ids=[case[0] for case in BARE_IDS],
+)
+def test_an_id_without_its_type_is_told_the_whole_reference(
+    run_cli: RunCli, project: Path, edit: tuple[str, str], problem: str, fixed: str
+) -> None:
+    assert_refused(run_cli, project, edited(*edit), problem)
+    assert_valid(run_cli, project, edited(edit[0], fixed))
 
 
 # --- a mistyped field ---------------------------------------------------------------------------

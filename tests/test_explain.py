@@ -1,4 +1,4 @@
-"""config/explain.py's plain functions: mistyped fields paired with the field they stand for."""
+"""config/explain.py's plain functions: ids without their type, mistyped fields paired."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from ivrsync.config.explain import renamed_fields
-from ivrsync.config.schema import load_schema
+from ivrsync.config.explain import bare_id, renamed_fields
+from ivrsync.config.schema import destination_types, load_schema
 
 SCHEMA = load_schema()
 DOCUMENT = SCHEMA
@@ -63,3 +63,52 @@ def test_only_the_first_fifty_unknown_keys_are_compared() -> None:
 
     assert renamed_fields(with_keys_before(49), DOCUMENT) == {"nmae": "name"}
     assert renamed_fields(with_keys_before(50), DOCUMENT) == {}
+
+
+TYPES = ", ".join(destination_types())
+BARE_IDS = [
+    (
+        "recording",
+        ("recording", "recording", "30211"),
+        "write recording: recording|30211 (or outbound_tts|30211 for a text-to-speech prompt)",
+    ),
+    (
+        "leading-zero",  # YAML 1.1 read 681488386; the hint keeps the id as written
+        ("invalid_destination", "destination", "05047530002"),
+        "put the type of what it names first, e.g. invalid_destination: extension|05047530002; "
+        f"types: {TYPES}",
+    ),
+    (
+        "hexadecimal",
+        ("destination", "destination", "0x1F"),
+        f"put the type of what it names first, e.g. destination: extension|0x1F; types: {TYPES}",
+    ),
+    (
+        "underscores",
+        ("timeout_recording", "recording", "1_000"),
+        "write timeout_recording: recording|1_000 (or outbound_tts|1_000 for a text-to-speech "
+        "prompt)",
+    ),
+    (
+        "base-60-needs-quotes",  # `extension|1:30` unquoted would be read as a key
+        ("destination", "destination", "1:30"),
+        f'put the type of what it names first, e.g. destination: "extension|1:30"; types: {TYPES}',
+    ),
+    (
+        "too-long-to-repeat",
+        ("recording", "recording", "9" * 41),
+        'write recording: "recording|<id>" (or "outbound_tts|<id>" for a text-to-speech prompt)',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "hint"), [case[1:] for case in BARE_IDS], ids=[case[0] for case in BARE_IDS]
+)
+def test_bare_id_hints_the_whole_reference_with_the_id_as_written(
+    arguments: tuple[str, str, str], hint: str
+) -> None:
+    written = arguments[2]
+    shown = written if len(written) <= 40 else written[:37] + "..."
+
+    assert bare_id(*arguments) == (f"'{shown}' is an id without its type", hint)

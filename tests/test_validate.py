@@ -137,7 +137,8 @@ SCHEMA_CASES = [
     (
         "recording: recording|0231",
         "recording: 0231",
-        [(4, 12, "recording", "error", "expected text, got the number 153")],
+        # Not octal 153: the id as written.
+        [(4, 12, "recording", "error", "'0231' is an id without its type")],
     ),
     (
         "recording: recording|0231",
@@ -220,7 +221,7 @@ SCHEMA_CASES = [
     (
         "destination: extension|845",
         "destination: 845",
-        [(18, 18, "menu[1].destination", "error", "expected text, got the number 845")],
+        [(18, 18, "menu[1].destination", "error", "'845' is an id without its type")],
     ),
     (
         "option: 2",

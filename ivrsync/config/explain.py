@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from itertools import islice
@@ -35,6 +36,10 @@ _TYPE_NAMES = {
 #: How many unknown keys of one mapping are compared with its missing fields (`renamed_fields`):
 #: a mapping mistypes a few fields, and a hostile one with thousands costs no more than this.
 _RENAMES_LOOKED_AT = 50
+#: Ids longer than this are cut in messages (and left out of hints: a cut id is no id).
+_ID_SHOWN = 40
+#: A reference that YAML reads back as the same text when written without quotes.
+_PLAIN_REFERENCE = re.compile(r"[a-z_]+\|[A-Za-z0-9_.+-]+")
 
 
 @cache
@@ -119,6 +124,12 @@ def explain(
                 json_path=(*path, key),
                 hint=hint,
             )
+    elif keyword == "type" and _reference_kind(path) is not None and _is_number(value):
+        # An id pasted from the portal (`recording: 30211`), which YAML made a number: quoting it
+        # would only lead to the next error, so the hint is the whole reference, as written.
+        written = file.source_text(path) or str(value)
+        message, hint = bare_id(str(path[-1]), _reference_kind(path) or "", written)
+        yield file.problem(message, at=at, json_path=path, hint=hint)
     elif keyword == "type":
         yield file.problem(
             f"expected {_expected(expected)}, got {_describe(value)}",
@@ -132,7 +143,7 @@ def explain(
         and isinstance(value, str)
     ):
         message, hint = _explain_reference(
-            value, _reference_kind(path) or "", guess=suggestions > 0
+            str(path[-1]), value, _reference_kind(path) or "", guess=suggestions > 0
         )
         yield file.problem(message, at=at, json_path=path, hint=hint)
     elif keyword == "anyOf" and path and path[-1] == "option":
@@ -210,7 +221,44 @@ def _reference_kind(path: Sequence[str | int]) -> str | None:
     return _reference_kinds().get(str(path[-1])) if path else None
 
 
-def _explain_reference(value: str, kind: str, *, guess: bool) -> tuple[str, str]:
+def bare_id(field: str, kind: str, written: str) -> tuple[str, str]:
+    """(message, hint) for an id written without its type in a reference field.
+
+    `kind` is `recording` or `destination`; `written` is the id as the file writes it (`30211`,
+    `05047530002`, `0x1F`), never the number YAML read (681488386 for 05047530002), so the
+    hint's reference names what the portal shows. A recording's type is known (`recording`; a
+    text-to-speech prompt is `outbound_tts`), a destination's is not: the types are listed.
+    """
+    shown = shorten(written, _ID_SHOWN)
+    ident = written if len(written) <= _ID_SHOWN else "<id>"
+    message = f"'{shown}' is an id without its type"
+    if kind == "recording":
+        return message, (
+            f"write {field}: {_yaml_text('recording|' + ident)} "
+            f"(or {_yaml_text('outbound_tts|' + ident)} for a text-to-speech prompt)"
+        )
+    return message, (
+        f"put the type of what it names first, e.g. {field}: {_yaml_text('extension|' + ident)}; "
+        f"types: {', '.join(destination_types())}"
+    )
+
+
+def _looks_like_id(text: str) -> bool:
+    """Whether a text with no `|` is an id on its own (`30211`, `0504753000289`): digits first,
+    no spaces. `welcome.wav` is not, and gets the general message."""
+    return text[:1].isdigit() and not any(char.isspace() for char in text)
+
+
+def _yaml_text(text: str) -> str:
+    """`text` as a YAML value to paste: plain when that is safe, else double-quoted."""
+    return text if _PLAIN_REFERENCE.fullmatch(text) else json.dumps(text, ensure_ascii=False)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _explain_reference(field: str, value: str, kind: str, *, guess: bool) -> tuple[str, str]:
     """(message, hint) for a recording or destination reference that matches no allowed form."""
     kinds = recording_types() if kind == "recording" else destination_types()
     form = " or ".join(f"{k}|<id>" for k in kinds) if kind == "recording" else "<type>|<id>"
@@ -219,6 +267,8 @@ def _explain_reference(value: str, kind: str, *, guess: bool) -> tuple[str, str]
         hint += f"; types: {', '.join(kinds)}"
     shown = shorten(value, 60)
     ref_type, separator, ident = value.partition("|")
+    if not separator and _looks_like_id(value):
+        return bare_id(field, kind, value)
     if not separator:
         return f"'{shown}' is not a {kind} reference: expected {form}", hint
     if ref_type not in kinds:
