@@ -13,7 +13,7 @@ import pytest
 
 from ivrsync.config.schema import destination_types
 from tests.testing.cli import RunCli
-from tests.testing.documents import edited
+from tests.testing.documents import VALID, edited
 
 FILE = "ivr-configs/ivr.yaml"
 TYPES = ", ".join(destination_types())
@@ -34,23 +34,26 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def assert_refused(run_cli: RunCli, project: Path, text: str, problem: str) -> None:
-    """`validate` and `plan` both report exactly `problem` (one error), exit 1, write nothing."""
+def assert_refused(run_cli: RunCli, project: Path, text: str, *problems: str) -> None:
+    """`validate` and `plan` both report exactly `problems` (errors, in the file), exit 1, and
+    write nothing."""
     (project / FILE).write_text(text, encoding="utf-8")
     before = snapshot(project)
 
     validated = run_cli("validate")
     planned = run_cli("plan", "--out", "plan.json")
 
+    listed = "".join(f"{FILE}:{problem}\n" for problem in problems)
+    count = f"{len(problems)} error{'s' if len(problems) > 1 else ''}, 0 warnings"
     assert (validated.exit_code, validated.stdout, validated.stderr) == (
         1,
-        f"{FILE}:{problem}\nchecked 1 file: 1 error, 0 warnings\n",
+        f"{listed}checked 1 file: {count}\n",
         "",
     )
     assert (planned.exit_code, planned.stdout, planned.stderr) == (
         1,
         "",
-        f"{FILE}:{problem}\n1 error, 0 warnings\n{PLAN_REFUSED}",
+        f"{listed}{count}\n{PLAN_REFUSED}",
     )
     assert snapshot(project) == before
 
@@ -176,3 +179,142 @@ def test_a_field_missing_beside_an_unrelated_unknown_one_is_two_problems(
         "name: missing field 'name' (hi",
         "webhook: unknown field 'webhoo",
     ]
+
+
+# --- YAML syntax errors -------------------------------------------------------------------------
+
+#: Edits of the valid file (tests/testing/documents.py VALID, 18 lines, the menu on lines 14-18)
+#: that break its YAML, and the problem at the line to fix. `# not PyYAML's line`: PyYAML
+#: stopped elsewhere (every kind, with both parsers: tests/test_yaml_errors.py).
+SYNTAX_ERRORS: list[tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]] = [
+    (
+        "over-indented-field",
+        (("timeout: 20", "  timeout: 20"),),
+        (
+            "5:3: error: 'timeout' is indented more than 'recording' above it (line 4) (hint: "
+            "line `timeout:` up with `recording:` (column 1))",
+        ),
+    ),
+    (
+        "over-indented-menu-field",
+        (("    destination: extension|845", "      destination: extension|845"),),
+        (
+            "18:7: error: 'destination' is indented more than 'option' above it (line 17) "
+            "(hint: line `destination:` up with `option:` (column 5))",
+        ),
+    ),
+    (
+        "menu-field-indented-too-little",
+        (("    destination: extension|845", "  destination: extension|845"),),
+        (
+            "18:3: error: 'destination' is indented less than the fields of its list entry "
+            "('option', line 17) (hint: line `destination:` up with `option:` (column 5))",
+        ),
+    ),
+    (
+        "indented-first-line",  # not PyYAML's line (2)
+        (("id: 349", "  id: 349"),),
+        (
+            "1:3: error: the first field 'id' is indented 2 spaces, so every top-level field "
+            "must be, and 'name' on line 2 is not (hint: start every top-level field at column "
+            "1, with no spaces before it)",
+        ),
+    ),
+    (
+        "missing-dash",
+        (
+            ("  - option: 2", "  option: 2"),
+            ("    destination: extension|845", "  destination: extension|845"),
+        ),
+        (
+            "17:3: error: 'option' lines up with the '-' of the entries above (line 15), but has "
+            "no '-' of its own (hint: start the next entry with `- `: `- option: 2`)",
+        ),
+    ),
+    (
+        "missing-dash-on-the-first-entry",  # not PyYAML's line (17)
+        (
+            ('  - option: "1"', '  option: "1"'),
+            ("    destination: extension|0504", "  destination: extension|0504"),
+        ),
+        (
+            "15:3: error: 'option' starts a mapping under 'menu', but line 17 starts a list "
+            "entry: every entry of a list starts with '-' (hint: write `- option:` on line 15, "
+            "and line the fields under it up after the `- `)",
+        ),
+    ),
+    (
+        "missing-dash-read-as-the-same-entry",  # YAML parses it: two keys twice in one entry
+        (("  - option: 2", "    option: 2"),),
+        (
+            "17:5: error: menu[0].option: duplicate key 'option': first at line 15, again at "
+            "line 17 (hint: if a new entry starts at line 17, begin it with `- `; otherwise "
+            "keep one of them: YAML would silently use only the last)",
+            "18:5: error: menu[0].destination: duplicate key 'destination': first at line 16, "
+            "again at line 18 (hint: if a new entry starts at line 18, begin it with `- `; "
+            "otherwise keep one of them: YAML would silently use only the last)",
+        ),
+    ),
+    (
+        "tab",
+        (("  - option: 2", "\t- option: 2"),),
+        (
+            "17:1: error: the line is indented with a tab (hint: indent with spaces: YAML does "
+            "not allow tabs)",
+        ),
+    ),
+    (
+        "unclosed-quote",  # not PyYAML's line (the end of the file)
+        (('option: "1"', 'option: "1'),),
+        (
+            "15:13: error: the quote opened here is never closed (hint: close it on this line: "
+            '- option: "1")',
+        ),
+    ),
+    (
+        "quote-closed-by-a-later-line",  # not PyYAML's line (15)
+        (("name: Support IVR", 'name: "Support IVR'),),
+        (
+            "2:7: error: the quote opened here is not closed on its line, so YAML reads on to "
+            'the next " (line 15) (hint: close it on this line: name: "Support IVR")',
+        ),
+    ),
+    (
+        "unclosed-bracket",  # not PyYAML's line (3)
+        (("name: Support IVR", "name: [Support IVR"),),
+        (
+            "2:7: error: the '[' opened here is not closed on its line (hint: close it with `]` "
+            'on this line, or quote the value if the [ is part of the text: name: "[Support '
+            'IVR")',
+        ),
+    ),
+    (
+        "missing-colon",  # not PyYAML's line (6)
+        (("timeout: 20", "timeout 20"),),
+        ("5:1: error: 'timeout 20' has no ':' after the field name (hint: write `timeout: 20`)",),
+    ),
+    (
+        "colon-in-a-value",
+        (("name: Support IVR", "name: Support: IVR"),),
+        (
+            "2:7: error: the value of 'name' contains ': ', which YAML reads as another key "
+            '(hint: quote the value: name: "Support: IVR")',
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edits", "problems"),
+    [case[1:] for case in SYNTAX_ERRORS],
+    ids=[case[0] for case in SYNTAX_ERRORS],
+)
+def test_a_syntax_error_is_told_in_words_at_the_line_to_fix(
+    run_cli: RunCli, project: Path, edits: tuple[tuple[str, str], ...], problems: tuple[str, ...]
+) -> None:
+    text = VALID
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+
+    assert_refused(run_cli, project, text, *problems)
