@@ -68,9 +68,8 @@ BAD_INPUTS: list[tuple[str, dict[str, str | bytes], int, str]] = [
         "syntax-error",
         {"ivr.yaml": "id: 1\nname: [Sales\n"},
         1,
-        "ivr.yaml:3:1: error: YAML syntax error: did not find expected ',' or ']' "
-        "(while parsing a flow sequence at line 2) "
-        "(hint: fix the YAML at this position (indentation, quotes, brackets))",
+        "ivr.yaml:2:7: error: the '[' opened here is not closed on its line (hint: close it "
+        'with `]` on this line, or quote the value if the [ is part of the text: name: "[Sales")',
     ),
     (
         "empty-file",

@@ -309,9 +309,10 @@ def test_only_shown_problems_get_a_did_you_mean(run_cli: RunCli, project: Path) 
 
     lines = result.stdout.splitlines()
     assert len(lines) == MAX_PROBLEMS_PER_FILE + 2  # and the summary line
-    assert "missing field 'timeout'" in lines[0]
-    assert all("did you mean 'timeout'?" in line for line in lines[1:50])
-    assert "and 151 more problems in this file" in lines[50]
+    # The mistyped keys stand for the missing `timeout`, so it is not reported as missing too.
+    assert "missing field" not in result.stdout
+    assert all("did you mean 'timeout'?" in line for line in lines[:50])
+    assert "and 150 more problems in this file" in lines[50]
 
 
 @pytest.fixture

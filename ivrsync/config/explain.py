@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ivrsync.config.loader import LoadedFile
@@ -31,6 +33,13 @@ _TYPE_NAMES = {
     "boolean": "true or false",
     "null": "nothing",
 }
+#: How many unknown keys of one mapping are compared with its missing fields (`renamed_fields`):
+#: a mapping mistypes a few fields, and a hostile one with thousands costs no more than this.
+_RENAMES_LOOKED_AT = 50
+#: Ids longer than this are cut in messages (and left out of hints: a cut id is no id).
+_ID_SHOWN = 40
+#: A reference that YAML reads back as the same text when written without quotes.
+_PLAIN_REFERENCE = re.compile(r"[a-z_]+\|[A-Za-z0-9_.+-]+")
 
 
 @cache
@@ -80,8 +89,10 @@ def explain(
 
     if keyword == "required":
         properties = schema.get("properties", {})
+        # A mistyped field (`nmae:`) is one problem, reported at the unknown key: "did you mean".
+        typed_as = set(renamed_fields(value, schema).values())
         for name in expected:
-            if name not in value:
+            if name not in value and name not in typed_as:
                 about = properties.get(name, {}).get("description", "")
                 yield file.problem(
                     f"missing field '{name}'",
@@ -91,20 +102,19 @@ def explain(
                 )
     elif keyword == "additionalProperties":
         known = list(schema.get("properties", {}))
-        # Only fields the mapping lacks: renaming a key to one it already has makes a duplicate.
-        absent = [name for name in known if name not in value]
         unknown = (key for key in value if key not in known)
+        renamed = renamed_fields(value, schema)
         for index, key in enumerate(unknown):
             name = shorten(str(key), 60)
-            guess = index < suggestions
-            close = difflib.get_close_matches(str(key), absent, n=1) if guess else []
-            present = difflib.get_close_matches(str(key), known, n=1) if guess else []
-            if close:
-                message = f"unknown field '{name}'; did you mean '{close[0]}'?"
-                hint = f"rename it to '{close[0]}'"
-            elif present:
-                message = f"unknown field '{name}'; '{present[0]}' is already set"
-                hint = f"remove it, or keep its value in the `{present[0]}:` line"
+            # A renamed field is always named: its "missing field" problem was left out for it.
+            guessed = renamed.get(key) or (_closest(key, known) if index < suggestions else None)
+            if guessed is not None and guessed not in value:
+                message = f"unknown field '{name}'; did you mean '{guessed}'?"
+                hint = f"rename it to '{guessed}'"
+            elif guessed is not None:
+                # Renaming it would make a duplicate: the field it resembles is already there.
+                message = f"unknown field '{name}'; '{guessed}' is already set"
+                hint = f"remove it, or keep its value in the `{guessed}:` line"
             else:
                 message = f"unknown field '{name}'"
                 hint = f"remove it; the fields here are {', '.join(known)}"
@@ -114,6 +124,12 @@ def explain(
                 json_path=(*path, key),
                 hint=hint,
             )
+    elif keyword == "type" and _reference_kind(path) is not None and _is_number(value):
+        # An id pasted from the portal (`recording: 30211`), which YAML made a number: quoting it
+        # would only lead to the next error, so the hint is the whole reference, as written.
+        written = file.source_text(path) or str(value)
+        message, hint = bare_id(str(path[-1]), _reference_kind(path) or "", written)
+        yield file.problem(message, at=at, json_path=path, hint=hint)
     elif keyword == "type":
         yield file.problem(
             f"expected {_expected(expected)}, got {_describe(value)}",
@@ -127,7 +143,7 @@ def explain(
         and isinstance(value, str)
     ):
         message, hint = _explain_reference(
-            value, _reference_kind(path) or "", guess=suggestions > 0
+            str(path[-1]), value, _reference_kind(path) or "", guess=suggestions > 0
         )
         yield file.problem(message, at=at, json_path=path, hint=hint)
     elif keyword == "anyOf" and path and path[-1] == "option":
@@ -174,11 +190,75 @@ def explain(
         yield file.problem(shorten(error.message, 200), at=at, json_path=path)
 
 
+def renamed_fields(mapping: Mapping[Any, Any], schema: Mapping[str, Any]) -> dict[Any, str]:
+    """The mapping's mistyped fields: unknown key -> the missing required field it stands for.
+
+    A key pairs with a field when that field is its closest match among all the fields of this
+    mapping (`schema` is the mapping's own object schema, so a typo in a menu entry pairs with
+    the entry's fields only) and the mapping lacks it. Only the first _RENAMES_LOOKED_AT unknown
+    keys are compared, and only when a required field is missing: the cost stays bounded.
+    """
+    known = list(schema.get("properties", {}))
+    missing = {name for name in schema.get("required", ()) if name not in mapping}
+    if not missing:
+        return {}
+    unknown = islice((key for key in mapping if key not in known), _RENAMES_LOOKED_AT)
+    renamed: dict[Any, str] = {}
+    for key in unknown:
+        closest = _closest(key, known)
+        if closest is not None and closest in missing:
+            renamed[key] = closest
+    return renamed
+
+
+def _closest(key: object, names: Sequence[str]) -> str | None:
+    """The name `key` is most likely a typo of (difflib's closest match), or None."""
+    matches = difflib.get_close_matches(str(key), names, n=1)
+    return matches[0] if matches else None
+
+
 def _reference_kind(path: Sequence[str | int]) -> str | None:
     return _reference_kinds().get(str(path[-1])) if path else None
 
 
-def _explain_reference(value: str, kind: str, *, guess: bool) -> tuple[str, str]:
+def bare_id(field: str, kind: str, written: str) -> tuple[str, str]:
+    """(message, hint) for an id written without its type in a reference field.
+
+    `kind` is `recording` or `destination`; `written` is the id as the file writes it (`30211`,
+    `05047530002`, `0x1F`), never the number YAML read (681488386 for 05047530002), so the
+    hint's reference names what the portal shows. A recording's type is known (`recording`; a
+    text-to-speech prompt is `outbound_tts`), a destination's is not: the types are listed.
+    """
+    shown = shorten(written, _ID_SHOWN)
+    ident = written if len(written) <= _ID_SHOWN else "<id>"
+    message = f"'{shown}' is an id without its type"
+    if kind == "recording":
+        return message, (
+            f"write {field}: {_yaml_text('recording|' + ident)} "
+            f"(or {_yaml_text('outbound_tts|' + ident)} for a text-to-speech prompt)"
+        )
+    return message, (
+        f"put the type of what it names first, e.g. {field}: {_yaml_text('extension|' + ident)}; "
+        f"types: {', '.join(destination_types())}"
+    )
+
+
+def _looks_like_id(text: str) -> bool:
+    """Whether a text with no `|` is an id on its own (`30211`, `0504753000289`): digits first,
+    no spaces. `welcome.wav` is not, and gets the general message."""
+    return text[:1].isdigit() and not any(char.isspace() for char in text)
+
+
+def _yaml_text(text: str) -> str:
+    """`text` as a YAML value to paste: plain when that is safe, else double-quoted."""
+    return text if _PLAIN_REFERENCE.fullmatch(text) else json.dumps(text, ensure_ascii=False)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _explain_reference(field: str, value: str, kind: str, *, guess: bool) -> tuple[str, str]:
     """(message, hint) for a recording or destination reference that matches no allowed form."""
     kinds = recording_types() if kind == "recording" else destination_types()
     form = " or ".join(f"{k}|<id>" for k in kinds) if kind == "recording" else "<type>|<id>"
@@ -187,6 +267,8 @@ def _explain_reference(value: str, kind: str, *, guess: bool) -> tuple[str, str]
         hint += f"; types: {', '.join(kinds)}"
     shown = shorten(value, 60)
     ref_type, separator, ident = value.partition("|")
+    if not separator and _looks_like_id(value):
+        return bare_id(field, kind, value)
     if not separator:
         return f"'{shown}' is not a {kind} reference: expected {form}", hint
     if ref_type not in kinds:

@@ -30,7 +30,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from ivrsync.config.positions import MERGE_TAG, JsonPath, NodeIndex, format_path, mark
-from ivrsync.config.yaml_errors import describe_bad_value, describe_yaml_error
+from ivrsync.config.yaml_errors import describe_bad_value, describe_yaml_error, duplicate_key_hint
 from ivrsync.files import FileRefusedError, display_path, read_limited
 from ivrsync.model import Problem, Severity
 
@@ -378,7 +378,7 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
                 f"again at line {duplicate.again[0]}",
                 at=duplicate.again,
                 json_path=json_path,
-                hint="keep one of them: YAML would silently use only the last",
+                hint=duplicate_key_hint(json_path, duplicate.again[0]),
             )
         )
     if not problems:
