@@ -265,3 +265,24 @@ def test_validation_names_file_and_line_for_bad_references_duplicates_and_loops(
         "(Loop one -> Loop two -> Loop one)"
     ) in out
     assert "d.yaml:17:18: error: menu[0].destination: ivr|@Loop one closes a loop" in out
+
+
+def test_a_malformed_name_reference_gets_one_error_saying_how_to_write_it(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    folder = tmp_path / "ivr-configs"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(new_ivr_text("A", "ivr|@", "ivr|@ A"), "utf-8")
+
+    result = run_cli("validate", "--config-dir", str(folder))
+
+    assert result.exit_code == 1
+    errors = [line for line in result.stdout.splitlines() if ": error: " in line]
+    assert errors == [
+        f"{folder / 'a.yaml'}:17:18: error: menu[0].destination: 'ivr|@': a name reference needs "
+        "the IVR's name right after the @ (hint: write ivr|@<name> with no spaces around the "
+        "name, e.g. ivr|@Sales)",
+        f"{folder / 'a.yaml'}:19:18: error: menu[1].destination: 'ivr|@ A': a name reference "
+        "needs the IVR's name right after the @ (hint: write ivr|@<name> with no spaces around "
+        "the name, e.g. ivr|@Sales)",
+    ]

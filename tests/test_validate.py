@@ -198,7 +198,15 @@ SCHEMA_CASES = [
     (
         "destination: extension|845",
         "destination: ivr|main",
-        [(18, 18, "menu[1].destination", "error", "'ivr|main': an IVR is named by its numeric id")],
+        [
+            (
+                18,
+                18,
+                "menu[1].destination",
+                "error",
+                "'ivr|main': an IVR is named by its numeric id or by its name",
+            )
+        ],
     ),
     (
         "destination: extension|845",

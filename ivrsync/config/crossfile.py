@@ -103,7 +103,7 @@ def _cycle_problems(new: Sequence[LoadedFile]) -> Iterator[Problem]:
     edges: dict[str, list[tuple[str, tuple[str | int, ...]]]] = {}
     for name, file in by_name.items():
         for path, value in destinations(file.document):
-            target = referenced_name(value)
+            target = _well_formed_name(value)
             if target is not None and target.strip() in by_name:
                 edges.setdefault(name, []).append((target.strip(), path))
     for name in sorted(edges):
@@ -158,10 +158,19 @@ def destinations(document: Mapping[Any, Any]) -> list[tuple[tuple[str | int, ...
     return places
 
 
+def _well_formed_name(value: object) -> str | None:
+    """The name of a name reference the schema accepts; None for others (the schema says what
+    is wrong with a malformed one, once)."""
+    name = referenced_name(value)
+    if name is None or not name.strip() or name != name.strip() or "|" in name:
+        return None
+    return name
+
+
 def _name_reference_problems(file: LoadedFile, names: Mapping[str, int]) -> Iterator[Problem]:
     """Errors for `ivr|@<name>` naming no file's IVR (or a name two files share)."""
     for path, value in destinations(file.document):
-        name = referenced_name(value)
+        name = _well_formed_name(value)
         if name is None:
             continue
         count = names.get(name.strip(), 0)

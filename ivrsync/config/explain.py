@@ -277,8 +277,16 @@ def _explain_reference(field: str, value: str, kind: str, *, guess: bool) -> tup
         return f"unknown {kind} type '{shorten(ref_type, 40)}'{suggestion}", hint
     if ref_type == "hangup":
         return f"'{shown}': hangup always takes id 1", "write hangup|1"
+    if ref_type == "ivr" and ident.startswith("@"):
+        return (
+            f"'{shown}': a name reference needs the IVR's name right after the @",
+            "write ivr|@<name> with no spaces around the name, e.g. ivr|@Sales",
+        )
     if ref_type == "ivr":
-        return f"'{shown}': an IVR is named by its numeric id", "write ivr|<id>, e.g. ivr|350"
+        return (
+            f"'{shown}': an IVR is named by its numeric id or by its name",
+            "write ivr|<id> (e.g. ivr|350) or ivr|@<name> (e.g. ivr|@Sales)",
+        )
     if not ident.strip():
         return f"'{shown}' has no id after the |", hint
     if "|" in ident:
