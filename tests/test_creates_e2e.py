@@ -286,3 +286,27 @@ def test_a_malformed_name_reference_gets_one_error_saying_how_to_write_it(
         "needs the IVR's name right after the @ (hint: write ivr|@<name> with no spaces around "
         "the name, e.g. ivr|@Sales)",
     ]
+
+
+def test_plan_says_when_a_stopped_apply_left_a_create_unfinished(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    from ivrsync.body import digest_body
+    from ivrsync.model import CreateIntent
+
+    with open_workspace(tmp_path, 1) as ws:
+        adopt(run_cli, ws)
+        add_new(ws, "returns.yaml", "Returns menu")
+        body = {"name": "Returns menu"}
+        intent = CreateIntent(
+            "Returns menu", "x.yaml", body, digest_body(body), "2026-12-01T00:00:00Z"
+        )
+        StateStore(ws.state_path).intents.add(intent)
+
+        result = plan_cli(run_cli, ws)
+
+        assert result.exit_code == 0
+        assert (
+            "a stopped apply left 1 create(s) unfinished (Returns menu); the next apply "
+            "completes them from the live IVRs before it creates anything"
+        ) in result.stderr

@@ -59,6 +59,13 @@ def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
         check_out_path(request.out_path, store, sources)
     state = store.load()
     check_targets(request.targets, config_set.configs, state)
+    pending = [i.name for i in store.intents.load() if i.ivr_id is None]
+    if pending:
+        # The plan cannot know whether those POSTs took effect: apply reads the live IVRs first.
+        runtime.warn(
+            f"a stopped apply left {len(pending)} create(s) unfinished ({', '.join(pending)}); "
+            "the next apply completes them from the live IVRs before it creates anything"
+        )
     made, _ = plan_desired(
         config_set.configs,
         config_set.new,
