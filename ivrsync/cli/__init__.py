@@ -28,6 +28,7 @@ from ivrsync.render.escape import shown_lines
 #: not pay for httpx, nor `ivrsync apply` for the fake server: start-up counts in every CI step.
 _COMMAND_MODULES = {
     "apply": "apply",
+    "cache": "cache",
     "config": "config",
     "call": "call",
     "drift": "drift",

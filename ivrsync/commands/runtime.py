@@ -30,6 +30,7 @@ from ivrsync.smartflo.credentials import (
 )
 
 if TYPE_CHECKING:
+    from ivrsync.config.cache import EntryCache
     from ivrsync.smartflo.client import AuthScheme, SmartfloClient
 
 
@@ -96,6 +97,8 @@ class Runtime:
     """The outside world of one command run. Every field has a quiet default for tests.
 
     `settings` are the resolved settings (flags > environment > `ivrsync.toml` > defaults).
+    `use_cache` lets commands keep what checking each IVR file found in the cache folder
+    (`[cache] dir`); off by default, so a test run writes nothing it did not ask for.
     `warn` and `show_problems` receive what a person should read (the CLI writes them to
     stderr); `while_sending` wraps the part of a run that sends writes (the CLI turns SIGTERM
     into an interrupt there, so a cancelled CI job still records every acknowledged PUT).
@@ -108,6 +111,7 @@ class Runtime:
     warn: Callable[[str], None] = _ignore
     show_problems: Callable[[Sequence[Problem]], None] = _ignore
     while_sending: Callable[[], AbstractContextManager[None]] = _no_guard
+    use_cache: bool = False
 
     def credentials(self) -> Credentials:
         """The credentials from the environment (CredentialsError when there are none)."""
@@ -140,6 +144,29 @@ class Runtime:
 
         value = self.env.get(PLAN_KEY_VARIABLE, "")
         return value.encode("utf-8") if value else None
+
+    def config_cache(self) -> EntryCache | None:
+        """The cache of checked IVR files for this run, or None when it is not used."""
+        if not self.use_cache:
+            return None
+        # Imported here: commands that read no IVR files (state, drift) do not load the YAML side.
+        from ivrsync.config.cache import EntryCache
+        from ivrsync.config.summary import namespace
+
+        smartflo = self.settings.smartflo
+        # The dialect settings change no summary today (bodies and digests keep the canonical
+        # `|`; the recordings mapping is the reader's), but they say what a reference means:
+        # keyed on them, a change costs one cold run and can never leave a stale entry.
+        return EntryCache(
+            self.settings.cache.dir,
+            namespace=namespace((smartflo.separator, smartflo.recordings)),
+            max_bytes=self.settings.cache.max_mib << 20,
+        )
+
+    def report_cache(self, cache: EntryCache | None) -> None:
+        """Say once why the cache could not be used or written (it never fails a run)."""
+        if cache is not None and cache.problem is not None:
+            self.warn(cache.problem)
 
     def telephony_checks(self) -> TelephonyChecks:
         """The telephony checks as the settings ask: `[checks]` severities, `[routing]` entry

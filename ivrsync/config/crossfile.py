@@ -1,47 +1,28 @@
-"""Checks across files: the same IVR id or name twice, `ivr|<id>` naming no IVR of the set."""
+"""Checks across files: the same IVR id or name twice, `ivr|<id>` naming no IVR of the set.
+
+Functions of the files' summaries (`ivrsync.config.summary`), never of their documents, so they
+run on every run over the whole set, cached summaries or not, and no result of theirs is cached.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator, Sequence
 
 from ivrsync.config.explain import shorten
-from ivrsync.config.loader import LoadedFile
+from ivrsync.config.summary import FileSummary
 from ivrsync.model import Problem
 
-DESTINATION_FIELDS = ("invalid_destination", "timeout_destination")
 
-
-def menu_entries(document: Mapping[Any, Any]) -> list[tuple[int, Mapping[Any, Any]]]:
-    menu = document.get("menu")
-    if not isinstance(menu, list):
-        return []
-    return [(index, entry) for index, entry in enumerate(menu) if isinstance(entry, dict)]
-
-
-@dataclass(frozen=True)
-class _Claim:
-    """A file claiming an IVR id or name."""
-
-    file: LoadedFile
-    value: str
-
-
-def cross_file_problems(files: Sequence[LoadedFile]) -> list[Problem]:
-    by_id: dict[int, list[LoadedFile]] = defaultdict(list)
-    by_name: dict[str, list[_Claim]] = defaultdict(list)
+def cross_file_problems(files: Sequence[FileSummary]) -> list[Problem]:
+    by_id: dict[int, list[FileSummary]] = defaultdict(list)
+    by_name: dict[str, list[FileSummary]] = defaultdict(list)
     for file in files:
-        if not file.is_mapping:
-            continue
-        ivr_id = file.document.get("id")
-        if isinstance(ivr_id, int) and not isinstance(ivr_id, bool) and ivr_id > 0:
-            by_id[ivr_id].append(file)
-        name = file.document.get("name")
-        if isinstance(name, str) and name.strip():
+        if file.ivr_id is not None:
+            by_id[file.ivr_id].append(file)
+        if file.name is not None:
             # Names differing only in case or spaces look the same in the portal.
-            by_name[name.strip().casefold()].append(_Claim(file, name))
+            by_name[file.name.strip().casefold()].append(file)
 
     problems: list[Problem] = []
     for ivr_id, owners in by_id.items():
@@ -56,12 +37,12 @@ def cross_file_problems(files: Sequence[LoadedFile]) -> list[Problem]:
                 )
             )
     for claims in by_name.values():
-        for claim in claims if len(claims) > 1 else ():
-            others = ", ".join(c.file.display for c in claims if c is not claim)
+        for file in claims if len(claims) > 1 else ():
+            others = ", ".join(c.display for c in claims if c is not file)
             problems.append(
-                claim.file.problem(
-                    f"the name '{shorten(claim.value, 60)}' is also used by {others}",
-                    at=claim.file.locate(("name",)),
+                file.problem(
+                    f"the name '{shorten(file.name or '', 60)}' is also used by {others}",
+                    at=file.locate(("name",)),
                     json_path=("name",),
                     severity="warning",
                     hint="give each IVR its own name so people can tell them apart",
@@ -69,26 +50,17 @@ def cross_file_problems(files: Sequence[LoadedFile]) -> list[Problem]:
             )
     # A file that does not parse may well be the IVR a reference names: its own error is the
     # problem to fix, not a warning in every file that routes to it.
-    if not any(not file.parsed and (file.text or "").strip() for file in files):
+    if not any(file.broken for file in files):
         known_ids = set(by_id)
         for file in files:
-            if file.is_mapping:
-                problems.extend(_unknown_ivr_problems(file, known_ids))
+            problems.extend(_unknown_ivr_problems(file, known_ids))
     return problems
 
 
-def _unknown_ivr_problems(file: LoadedFile, known: set[int]) -> Iterator[Problem]:
+def _unknown_ivr_problems(file: FileSummary, known: set[int]) -> Iterator[Problem]:
     """Warnings for `ivr|<id>` destinations naming no IVR of the config set."""
-    document = file.document
-    places: list[tuple[tuple[str | int, ...], object]] = [
-        ((name,), document.get(name)) for name in DESTINATION_FIELDS
-    ]
-    places.extend(
-        (("menu", index, "destination"), entry.get("destination"))
-        for index, entry in menu_entries(document)
-    )
-    for path, value in places:
-        if not isinstance(value, str) or not value.startswith("ivr|"):
+    for path, value in file.destinations:
+        if not value.startswith("ivr|"):
             continue
         ident = value.removeprefix("ivr|")
         if ident.isascii() and ident.isdigit() and int(ident) not in known:

@@ -1,0 +1,396 @@
+"""What one IVR file contributes to a config set, worked out from the file or from the cache.
+
+A `FileSummary` holds a file's own problems (reading, parsing, schema, menu, octal: already
+worded and positioned), its body and digest when it has no error of its own, and what the checks
+across files read: the id and name it claims, the destinations it writes, whether it failed to
+parse, and the line and column of any field those checks point at (`locate`). The checks across
+files (`ivrsync.config.crossfile`, `ivrsync.flow.checks`) run over summaries on every run; only
+summaries are cached.
+
+The cache entry of a summary is JSON (`summary_entry`); `summary_from_entry` reads one back and
+refuses, with None, anything it would not have written: an entry is read from disk, so it is
+checked field by field like any other input. Positions are worked out when first asked for (from
+the file's text, which the caller read anyway) and then kept in the entry, so a warning shown on
+every run costs its lookup once.
+
+`namespace` is what the cache keys include besides a file's bytes: everything a summary depends
+on (ivrsync's code and version, the schema, PyYAML and its parser, Python's int-string limit, and
+the settings the caller names), so a change to any of them is a miss, never a stale result.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ivrsync import __version__
+from ivrsync.body import body_from_document, digest_body, dtmf_key
+from ivrsync.config.loader import LoadedFile
+from ivrsync.config.parsing import C_PARSER
+from ivrsync.config.positions import JsonPath, format_path
+from ivrsync.config.schema import schema_text
+from ivrsync.model import BODY_FIELDS, Body, IvrConfig, Problem, Severity
+
+#: The fields holding a destination reference (besides each menu entry's `destination`).
+DESTINATION_FIELDS = ("invalid_destination", "timeout_destination")
+#: A file with more problems of its own than this is not cached (a hostile file; it is checked
+#: again on each run, in linear time), so an entry stays small.
+MAX_CACHED_PROBLEMS = 200
+#: The entry format; part of the namespace, so entries of another format are never read.
+_ENTRY_FORMAT = "summary 1"
+_SEVERITIES = ("error", "warning")
+_DIGEST_LENGTH = len("sha256:") + 64
+_SCALAR_TYPES = (str, int)
+
+
+def menu_entries(document: Mapping[Any, Any]) -> list[tuple[int, Mapping[Any, Any]]]:
+    """The menu's entries that are mappings, with their index."""
+    menu = document.get("menu")
+    if not isinstance(menu, list):
+        return []
+    return [(index, entry) for index, entry in enumerate(menu) if isinstance(entry, dict)]
+
+
+class FileSummary:
+    """One file's contribution to a config set (see the module's docstring)."""
+
+    __slots__ = (
+        "_destinations",
+        "_file",
+        "_located",
+        "_menu_order",
+        "_path",
+        "_positions",
+        "_source",
+        "body",
+        "broken",
+        "cache_key",
+        "digest",
+        "display",
+        "is_mapping",
+        "ivr_id",
+        "name",
+        "problems",
+    )
+
+    def __init__(
+        self,
+        display: str,
+        problems: tuple[Problem, ...],
+        *,
+        is_mapping: bool = False,
+        broken: bool = False,
+        ivr_id: int | None = None,
+        name: str | None = None,
+        destinations: tuple[tuple[tuple[str | int, ...], str], ...] | None = (),
+        menu_order: tuple[int, ...] = (),
+        body: Body | None = None,
+        digest: str | None = None,
+        path: str | Path | None = None,
+        source: str | bytes | None = None,
+        positions: dict[str, tuple[int, int]] | None = None,
+    ) -> None:
+        self.display = display
+        self.problems = problems
+        #: The document is a mapping (so the checks across files read its fields).
+        self.is_mapping = is_mapping
+        #: The file has text but does not parse: it may be the IVR others route to.
+        self.broken = broken
+        #: The id it claims (a positive integer), its name (non-blank text), and every
+        #: destination written as text, with its JSON path: what the checks across files read.
+        self.ivr_id = ivr_id
+        self.name = name
+        self._destinations = destinations
+        #: The canonical body and its digest, when the file has no error of its own; and for
+        #: each of the body's menu entries, its index in the file's menu.
+        self.body = body
+        self._menu_order = menu_order
+        self.digest = digest
+        self.cache_key: bytes | None = None
+        self._path = path
+        self._source = source  # the text (or bytes) positions are worked out from
+        self._positions = positions if positions is not None else {}
+        self._located = False
+        self._file: LoadedFile | None = None
+
+    @property
+    def destinations(self) -> tuple[tuple[tuple[str | int, ...], str], ...]:
+        """Every destination written as text, with its JSON path: the destination fields, then
+        the menu's in the file's order. A cached entry with a body keeps only the body (and the
+        menu's order), so these are worked out from it on first use."""
+        if self._destinations is None:
+            body = self.body
+            assert body is not None
+            menu = sorted(zip(self._menu_order, body["destination"], strict=True))
+            self._destinations = (
+                *(((name,), body[name]) for name in DESTINATION_FIELDS),
+                *((("menu", index, "destination"), target) for index, target in menu),
+            )
+        return self._destinations
+
+    @property
+    def located(self) -> bool:
+        """Whether `locate` worked out positions the cache entry does not hold yet."""
+        return self._located
+
+    def config(self) -> IvrConfig | None:
+        """The IvrConfig of a file without errors of its own, else None."""
+        if self.body is None or self.digest is None or self.ivr_id is None:
+            return None
+        return IvrConfig(self.ivr_id, self.body["name"], self.display, self.body, self.digest)
+
+    def problem(
+        self,
+        message: str,
+        *,
+        at: tuple[int, int],
+        json_path: JsonPath,
+        severity: Severity = "error",
+        hint: str = "",
+    ) -> Problem:
+        """A Problem in this file."""
+        return Problem(self.display, at[0], at[1], format_path(json_path), message, severity, hint)
+
+    def locate(self, json_path: Sequence[str | int], *, key: bool = False) -> tuple[int, int]:
+        """1-based (line, column) of the value at `json_path` (of its key with `key`), as
+        `LoadedFile.locate` says; (0, 0) for a file without a document."""
+        name = json.dumps([list(json_path), key])
+        found = self._positions.get(name)
+        if found is None:
+            found = self._loaded().locate(json_path, key=key)
+            self._positions[name] = found
+            self._located = True
+        return found
+
+    def _loaded(self) -> LoadedFile:
+        if self._file is None:
+            source = self._source
+            if isinstance(source, bytes):
+                source = source.decode("utf-8").removeprefix("\ufeff")
+            parsed = self.is_mapping and source is not None
+            path = Path(self._path or self.display)
+            self._file = LoadedFile(path, self.display, source, None, parsed)
+        return self._file
+
+
+def summarize(file: LoadedFile, problems: Sequence[Problem]) -> FileSummary:
+    """The summary of a file just loaded, with `problems` its own (the loader's among them)."""
+    broken = not file.parsed and bool((file.text or "").strip())
+    if not file.is_mapping:
+        return FileSummary(file.display, tuple(problems), broken=broken, path=file.path)
+    document = file.document
+    ivr_id = document.get("id")
+    if not isinstance(ivr_id, int) or isinstance(ivr_id, bool) or ivr_id <= 0:
+        ivr_id = None
+    name = document.get("name")
+    if not isinstance(name, str) or not name.strip():
+        name = None
+    body = digest = None
+    order: tuple[int, ...] = ()
+    if not any(problem.is_error for problem in problems):
+        body = body_from_document(document)
+        digest = digest_body(body)
+        # Valid, so every entry is a mapping and no key is there twice.
+        index = {dtmf_key(entry["option"]): i for i, entry in enumerate(document["menu"])}
+        order = tuple(index[key] for key in body["option"])
+    return FileSummary(
+        file.display,
+        tuple(problems),
+        is_mapping=True,
+        ivr_id=ivr_id,
+        name=name,
+        destinations=tuple(_destinations(document)),
+        menu_order=order,
+        body=body,
+        digest=digest,
+        path=file.path,
+        source=file.text,
+    )
+
+
+def _destinations(document: Mapping[Any, Any]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    for field in DESTINATION_FIELDS:
+        value = document.get(field)
+        if isinstance(value, str):
+            yield (field,), value
+    for index, entry in menu_entries(document):
+        value = entry.get("destination")
+        if isinstance(value, str):
+            yield ("menu", index, "destination"), value
+
+
+def summary_entry(summary: FileSummary) -> bytes | None:
+    """The cache entry of `summary` (ASCII JSON, one line), or None when it is not cached."""
+    if len(summary.problems) > MAX_CACHED_PROBLEMS:
+        return None
+    entry = {
+        "problems": [
+            [p.line, p.column, p.path, p.message, p.severity, p.hint] for p in summary.problems
+        ],
+        "mapping": summary.is_mapping,
+        "broken": summary.broken,
+        "id": summary.ivr_id,
+        "name": summary.name,
+        # With a body, the destinations are the body's, and the menu's order says where.
+        "destinations": None
+        if summary.body is not None
+        else [[list(path), value] for path, value in summary.destinations],
+        "menu_order": list(summary._menu_order),
+        "body": None if summary.body is None else dict(summary.body),
+        "digest": summary.digest,
+        "positions": {name: list(at) for name, at in summary._positions.items()},
+    }
+    return json.dumps(entry, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+class _Refused(Exception):
+    """The entry is not one `summary_entry` writes."""
+
+
+def summary_from_entry(
+    payload: bytes, *, display: str, path: str | Path, data: bytes
+) -> FileSummary | None:
+    """The summary in a cache entry, for the file `display` whose bytes are `data`; None when
+    the entry is anything `summary_entry` would not have written."""
+    try:
+        entry = json.loads(payload)
+        return _summary(entry, display, path, data)
+    except (ValueError, RecursionError, _Refused, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _summary(entry: Any, display: str, path: str | Path, data: bytes) -> FileSummary:
+    _require(isinstance(entry, dict) and len(entry) == 10)
+    problems = tuple(_problem(raw, display) for raw in _list(entry["problems"]))
+    is_mapping, broken = entry["mapping"], entry["broken"]
+    _require(isinstance(is_mapping, bool) and isinstance(broken, bool))
+    ivr_id, name = entry["id"], entry["name"]
+    _require(ivr_id is None or (_natural(ivr_id) and ivr_id > 0))
+    _require(name is None or isinstance(name, str))
+    body, digest, order = entry["body"], entry["digest"], entry["menu_order"]
+    destinations: tuple[tuple[tuple[str | int, ...], str], ...] | None = None
+    if body is None:
+        _require(digest is None and order == [])
+        destinations = tuple(_destination(raw) for raw in _list(entry["destinations"]))
+        _require(is_mapping or (ivr_id is None and name is None and not destinations))
+    else:
+        _require(is_mapping and ivr_id is not None and name is not None and _is_body(body))
+        _require(type(digest) is str and len(digest) == _DIGEST_LENGTH)
+        _require(digest.startswith("sha256:") and entry["destinations"] is None)
+        _require(type(order) is list and all(type(index) is int for index in order))
+        _require(sorted(order) == list(range(len(body["option"]))))
+        _require(not any(problem.is_error for problem in problems))
+    positions = entry["positions"]
+    _require(isinstance(positions, dict))
+    found: dict[str, tuple[int, int]] = {}
+    for key, at in positions.items():
+        _require(isinstance(at, list) and len(at) == 2 and all(_natural(n) for n in at))
+        found[key] = (at[0], at[1])
+    return FileSummary(
+        display,
+        problems,
+        is_mapping=is_mapping,
+        broken=broken,
+        ivr_id=ivr_id,
+        name=name,
+        destinations=destinations,
+        menu_order=tuple(order),
+        body=body,
+        digest=digest,
+        path=path,
+        source=data,
+        positions=found,
+    )
+
+
+def _require(condition: bool) -> None:
+    if not condition:
+        raise _Refused
+
+
+def _list(value: object) -> list[Any]:
+    _require(isinstance(value, list))
+    assert isinstance(value, list)
+    return value
+
+
+def _natural(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _problem(raw: object, display: str) -> Problem:
+    _require(isinstance(raw, list) and len(raw) == 6)
+    assert isinstance(raw, list)
+    line, column, json_path, message, severity, hint = raw
+    _require(_natural(line) and _natural(column) and severity in _SEVERITIES)
+    _require(isinstance(json_path, str) and isinstance(message, str) and isinstance(hint, str))
+    return Problem(display, line, column, json_path, message, severity, hint)
+
+
+def _destination(raw: object) -> tuple[tuple[str | int, ...], str]:
+    _require(isinstance(raw, list) and len(raw) == 2)
+    assert isinstance(raw, list)
+    json_path, value = raw
+    _require(isinstance(value, str) and isinstance(json_path, list) and bool(json_path))
+    _require(all(isinstance(part, str) or _natural(part) for part in json_path))
+    return tuple(json_path), value
+
+
+def _is_body(body: object) -> bool:
+    """Whether `body` has the shape of `body_from_document`'s bodies (keys in order)."""
+    if type(body) is not dict or tuple(body) != BODY_FIELDS:
+        return False
+    options, destinations = body["option"], body["destination"]
+    if type(options) is not list or type(destinations) is not list:
+        return False
+    if len(options) != len(destinations):
+        return False
+    for item in (*options, *destinations):
+        if type(item) is not str:
+            return False
+    # JSON gives str, int, float, bool, None, list or dict: only the first two are body scalars.
+    return all(type(body[name]) in _SCALAR_TYPES for name in BODY_FIELDS[:-2])
+
+
+def namespace(settings: Sequence[str] = ()) -> bytes:
+    """What, besides a file's bytes, its summary depends on (see the module's docstring).
+
+    `settings` are the values of the settings the caller's summaries depend on.
+    """
+    parts = [
+        _ENTRY_FORMAT,
+        __version__,
+        sys.version,
+        str(sys.get_int_max_str_digits()),
+        yaml.__version__,
+        f"C parser {C_PARSER}",
+        schema_text(),
+        _code_digest(),
+        *settings,
+    ]
+    return "\0".join(parts).encode("utf-8", "surrogatepass")
+
+
+def _code_digest() -> str:
+    """A digest of the source of the modules whose output is cached.
+
+    The version alone would miss a development checkout's edits (a message reworded in
+    `yaml_errors.py` keeps the version); reading these few files costs well under a millisecond.
+    """
+    import hashlib
+
+    package = Path(__file__).resolve().parent.parent
+    sources = [*sorted((package / "config").glob("*.py"))]
+    sources += [package / "body.py", package / "files.py", package / "model" / "values.py"]
+    digest = hashlib.blake2b(digest_size=16)
+    for source in sources:
+        try:
+            digest.update(source.read_bytes())
+        except OSError:
+            digest.update(b"unreadable " + str(source).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
