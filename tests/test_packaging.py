@@ -80,7 +80,6 @@ def test_build_requirements_can_build_the_licence_field() -> None:
         ("pyyaml", "6.0.4"),
         ("jsonschema", "4.18"),
         ("httpx", "0.27"),
-        ("deepdiff", "8.0.1"),
         ("click", "8.4"),
     ],
 )
