@@ -8,6 +8,7 @@ click.
 from __future__ import annotations
 
 import difflib
+import gc
 import importlib
 import os
 import sys
@@ -94,6 +95,19 @@ class _IvrsyncGroup(click.Group):
 )
 def cli(config_file: str | None) -> None:
     """Tata Smartflo IVRs as code: validate, plan and apply IVR menus from YAML files."""
+    context = click.get_current_context()
+    if context.invoked_subcommand not in _LONG_RUNNING and gc.isenabled():
+        # A short run builds its values once (tens of thousands of configs, summaries, state
+        # entries) and none of them forms a reference cycle: reference counting frees them all,
+        # while the cyclic collector would scan them again and again, for up to a fifth of the
+        # run. Back on when the command ends (the test runner runs many in one process).
+        gc.disable()
+        context.call_on_close(gc.enable)
+
+
+#: Commands that may run long and hold threads and retries (their tracebacks are cycles): they
+#: keep Python's cyclic garbage collector on. `ivrsync.config` pauses it while loading anyway.
+_LONG_RUNNING = frozenset({"apply", "fake-smartflo"})
 
 
 def _crash_log_path() -> Path:

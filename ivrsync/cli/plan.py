@@ -83,7 +83,12 @@ def command(
     (on stderr for json and markdown). The exit code is the same as without it.
     """
     resolved = settings(config_dir=config_dir, state_path=state_path, base_url=base_url)
-    request = PlanRequest(targets=targets, out_path=out_path, refresh=refresh)
+    request = PlanRequest(
+        targets=targets,
+        out_path=out_path,
+        refresh=refresh,
+        with_flow=output_format == "markdown",
+    )
     context = runtime(resolved, use_cache=not no_cache)
     result = plan(request, context)
     if out_path is not None:

@@ -43,7 +43,7 @@ def command(
     cache = context.config_cache()
     checks = context.telephony_checks()
     result = validate(paths, config_dir=folder, strict=strict, checks=checks, cache=cache)
-    context.report_cache(cache)
+    context.save_cache()
     click.echo(
         render_problems(
             result.config_set.problems,

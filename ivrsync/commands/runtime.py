@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
 from ivrsync.model import Problem, TelephonyChecks
@@ -32,6 +33,7 @@ from ivrsync.smartflo.credentials import (
 if TYPE_CHECKING:
     from ivrsync.config.cache import EntryCache
     from ivrsync.smartflo.client import AuthScheme, SmartfloClient
+    from ivrsync.state import StateMemo
 
 
 class ClientFactory(Protocol):
@@ -146,7 +148,31 @@ class Runtime:
         return value.encode("utf-8") if value else None
 
     def config_cache(self) -> EntryCache | None:
-        """The cache of checked IVR files for this run, or None when it is not used."""
+        """The cache of checked IVR files for this run (one for the whole run), or None when
+        it is not used."""
+        return self._cache
+
+    def state_memo(self) -> StateMemo | None:
+        """The state files checked before, kept in the same cache; None without the cache."""
+        cache = self._cache
+        if cache is None:
+            return None
+        from ivrsync.config.cache import SeenBytes
+        from ivrsync.state import state_fingerprint
+
+        return SeenBytes(cache, state_fingerprint())
+
+    def save_cache(self) -> None:
+        """Write what this run added to the cache, and say once why it could not be used or
+        written (it never fails a run)."""
+        cache = self._cache
+        if cache is not None:
+            cache.save()
+            if cache.problem is not None:
+                self.warn(cache.problem)
+
+    @cached_property
+    def _cache(self) -> EntryCache | None:
         if not self.use_cache:
             return None
         # Imported here: commands that read no IVR files (state, drift) do not load the YAML side.
@@ -162,11 +188,6 @@ class Runtime:
             namespace=namespace((smartflo.separator, smartflo.recordings)),
             max_bytes=self.settings.cache.max_mib << 20,
         )
-
-    def report_cache(self, cache: EntryCache | None) -> None:
-        """Say once why the cache could not be used or written (it never fails a run)."""
-        if cache is not None and cache.problem is not None:
-            self.warn(cache.problem)
 
     def telephony_checks(self) -> TelephonyChecks:
         """The telephony checks as the settings ask: `[checks]` severities, `[routing]` entry

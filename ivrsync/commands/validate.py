@@ -88,7 +88,7 @@ def require_valid_configs(
     """
     cache = runtime.config_cache()
     config_set = load_config_dir(config_dir, checks=runtime.telephony_checks(), cache=cache)
-    runtime.report_cache(cache)
+    runtime.save_cache()
     if config_set.problems:
         runtime.show_problems(config_set.problems)
     if not config_set.ok:

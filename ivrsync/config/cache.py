@@ -26,7 +26,6 @@ import contextlib
 import errno
 import hashlib
 import os
-import secrets
 import stat
 from collections.abc import Iterable
 from pathlib import Path
@@ -36,7 +35,10 @@ from ivrsync.files import FileRefusedError, read_regular_file, write_atomically
 PACK_PREFIX = "pack-"
 PACK_SUFFIX = ".jsonl"
 #: Packs read before the run compacts them into one.
-MAX_PACKS = 8
+MAX_PACKS = 16
+#: Entries a run did not use are kept up to this much (a quarter of the bound at most); a run
+#: that read more than twice as much it did not use compacts the cache.
+SLACK_BYTES = 8 << 20
 #: The most packs looked at: more is no folder ivrsync wrote (the rest are deleted unread).
 _MAX_LISTED = 64
 _KEY_BYTES = 16
@@ -47,6 +49,14 @@ _MARKERS = {
     b"# This file marks ivrsync's cache (https://bford.info/cachedir/): safe to delete.\n",
     ".gitignore": b"# ivrsync's cache: never committed.\n*\n",
 }
+
+
+def _size_of(lines: dict[bytes, bytes]) -> int:
+    return sum(len(key) + len(line) + 2 for key, line in lines.items())
+
+
+def _namespace_digest(namespace: bytes) -> bytes:
+    return hashlib.blake2b(namespace, digest_size=32).digest()
 
 
 def _check(key: bytes, payload: bytes) -> bytes:
@@ -65,7 +75,7 @@ class EntryCache:
         self.folder = folder
         self.max_bytes = max_bytes
         self.problem: str | None = None
-        self._namespace = hashlib.blake2b(namespace, digest_size=32).digest()
+        self._namespace = _namespace_digest(namespace)
         self._lines: dict[bytes, bytes] = {}  # key (hex) -> `check JSON` as read
         self._used: dict[bytes, bytes] = {}  # key -> the line's payload, for this run's entries
         self._added: dict[bytes, bytes] = {}
@@ -109,17 +119,25 @@ class EntryCache:
         """Write this run's new entries; compact the folder when it needs it. Never raises."""
         if not self.enabled or not (self._added or self._bad):
             return
-        added = sum(len(key) + len(line) + 2 for key, line in self._added.items())
-        compact = self._bad or len(self._read) >= MAX_PACKS or self._size + added > self.max_bytes
+        added = _size_of(self._added)
+        unused = self._size - (_size_of(self._used) - added)
+        compact = (
+            self._bad
+            or len(self._read) >= MAX_PACKS
+            or self._size + added > self.max_bytes
+            or unused > 2 * self._slack
+        )
         try:
             if compact:
-                self._write_pack(self._compacted())
+                written = self._write_pack(self._compacted())
                 for name in self._read:
                     with contextlib.suppress(OSError):  # gone already, or not ours to delete
                         os.unlink(self.folder / name)
-                self._read = []
+                self._read, self._size = [written[0]], written[1]
             else:
-                self._write_pack(self._added.items())
+                written = self._write_pack(self._added.items())
+                self._read.append(written[0])
+                self._size += written[1]
         except OSError as exc:
             self.problem = f"could not write the cache in {self.folder}: {exc.strerror or exc}"
             return
@@ -127,23 +145,35 @@ class EntryCache:
         self._added = {}
         self._bad = False
 
+    @property
+    def _slack(self) -> int:
+        """How much beyond this run's entries a compacted cache keeps: entries of other
+        folders, branches or versions, the newest first."""
+        return min(SLACK_BYTES, self.max_bytes // 4)
+
     def _compacted(self) -> list[tuple[bytes, bytes]]:
         """This run's entries first, then the others newest first, within `max_bytes`."""
         kept: dict[bytes, bytes] = {}
         size = len(_HEADER)
+        bound = self.max_bytes
         for key, line in (*self._used.items(), *reversed(self._lines.items())):
             if key in kept:
                 continue
+            if key not in self._used:
+                bound = min(bound, size + self._slack)  # from here on, the others
             size += len(key) + len(line) + 2
-            if size > self.max_bytes:
+            if size > bound:
                 break
             kept[key] = line
         return list(kept.items())
 
-    def _write_pack(self, lines: Iterable[tuple[bytes, bytes]]) -> None:
+    def _write_pack(self, lines: Iterable[tuple[bytes, bytes]]) -> tuple[str, int]:
+        """Write a new pack of `lines`: its name and size."""
         data = _HEADER + b"".join(key + b" " + line + b"\n" for key, line in lines)
-        name = f"{PACK_PREFIX}{secrets.token_hex(8)}{PACK_SUFFIX}"
+        # A name no other run picks: two runs at once never write the same pack.
+        name = f"{PACK_PREFIX}{os.urandom(8).hex()}{PACK_SUFFIX}"
         write_atomically(self.folder / name, data, durable=False)
+        return name, len(data)
 
     def _usable_folder(self) -> bool:
         """Make the folder and its markers when missing; refuse a link or a non-folder."""
@@ -212,6 +242,28 @@ class EntryCache:
                 self._lines[key] = line
             else:
                 self._bad = True
+
+
+class SeenBytes:
+    """A memo of byte strings that passed some check, kept as entries of `cache` under
+    `namespace` (what the check's outcome depends on besides the bytes). The state's reader
+    takes one (`ivrsync.state.StateMemo`)."""
+
+    _PASSED = b"1"
+
+    def __init__(self, cache: EntryCache, namespace: bytes) -> None:
+        self._cache = cache
+        self._namespace = _namespace_digest(namespace)
+
+    def seen(self, data: bytes) -> bool:
+        return self._cache.get(self._key(data)) == self._PASSED
+
+    def remember(self, data: bytes) -> None:
+        self._cache.put(self._key(data), self._PASSED)
+
+    def _key(self, data: bytes) -> bytes:
+        digest = hashlib.blake2b(data, digest_size=_KEY_BYTES, key=self._namespace)
+        return digest.hexdigest().encode("ascii")
 
 
 def clear_cache(folder: Path) -> tuple[int, int]:

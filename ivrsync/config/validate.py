@@ -34,6 +34,7 @@ from ivrsync.config.schema import (
 )
 from ivrsync.config.summary import (
     FileSummary,
+    decode_entries,
     summarize,
     summary_entry,
     summary_from_entry,
@@ -100,15 +101,13 @@ def load_config_set(
     set to `error` makes the set not `ok` but leaves its IVR in `configs`.
 
     With `cache`, each file's own result (`FileSummary`) is taken from it when the file's bytes
-    are known, and stored when they are not; the checks across files run over every file on
-    every run. The result is the same with or without a cache.
+    are known, and stored in it when they are not (`cache.save()` writes them); the checks
+    across files run over every file on every run. The result is the same with or without a
+    cache.
     """
     discovery = discover(paths)
     with _collection_paused():
-        files = [
-            _summary(name, display, cache)
-            for name, display in zip(discovery.names, discovery.displays, strict=True)
-        ]
+        files = _summaries(discovery.names, discovery.displays, cache)
         problems: list[Problem] = list(discovery.problems)
         for file in files:
             problems.extend(file.problems)
@@ -125,7 +124,6 @@ def load_config_set(
             problems.extend(check_config_set(configs, files, checks or TelephonyChecks()))
         if cache is not None:
             _store_positions(files, cache)
-            cache.save()
         return ConfigSet(
             configs=tuple(configs),
             problems=tuple(_capped(problems)),
@@ -150,21 +148,53 @@ def _collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _summary(name: str, display: str, cache: EntryCache | None) -> FileSummary:
-    """One file's summary: from `cache` when it holds its bytes' entry, else worked out."""
-    data = read_config(name, display)
+def _summaries(
+    names: Sequence[str], displays: Sequence[str], cache: EntryCache | None
+) -> list[FileSummary]:
+    """Each file's summary: from `cache` when it holds the entry of its bytes, else worked out
+    (and stored in `cache`)."""
+    read = [read_config(name, display) for name, display in zip(names, displays, strict=True)]
+    keys: list[bytes | None] = [None] * len(read)
+    found: list[FileSummary | None] = [None] * len(read)
+    if cache is not None and cache.enabled:
+        hits: list[int] = []
+        payloads: list[bytes] = []
+        for index, data in enumerate(read):
+            if isinstance(data, bytes):
+                key = keys[index] = cache.key(data)
+                payload = cache.get(key)
+                if payload is not None:
+                    hits.append(index)
+                    payloads.append(payload)
+        for index, entry in zip(hits, decode_entries(payloads), strict=True):
+            data = read[index]
+            assert isinstance(data, bytes)
+            summary = summary_from_entry(
+                entry, display=displays[index], path=names[index], data=data
+            )
+            if summary is None:  # foreign or damaged: worked out again and rewritten
+                cache.forget(keys[index] or b"")
+            else:
+                summary.cache_key = keys[index]
+                found[index] = summary
+    summaries = []
+    for index, data in enumerate(read):
+        summary = found[index]
+        if summary is None:
+            summary = _worked_out(names[index], displays[index], data, cache, keys[index])
+        summaries.append(summary)
+    return summaries
+
+
+def _worked_out(
+    name: str,
+    display: str,
+    data: bytes | LoadedFile,
+    cache: EntryCache | None,
+    key: bytes | None,
+) -> FileSummary:
     if isinstance(data, LoadedFile):  # unreadable: nothing to key it by, nothing to cache
         return summarize(data, data.problems)
-    key = None
-    if cache is not None and cache.enabled:
-        key = cache.key(data)
-        payload = cache.get(key)
-        if payload is not None:
-            found = summary_from_entry(payload, display=display, path=name, data=data)
-            if found is not None:
-                found.cache_key = key
-                return found
-            cache.forget(key)  # foreign or damaged: worked out again and rewritten
     file = parse_bytes(Path(name), display, data)
     summary = summarize(file, file_problems(file))
     if key is not None and cache is not None:
