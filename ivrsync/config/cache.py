@@ -38,7 +38,7 @@ PACK_SUFFIX = ".jsonl"
 MAX_PACKS = 16
 #: Entries a run did not use are kept up to this much (a quarter of the bound at most); a run
 #: that read more than twice as much it did not use compacts the cache.
-SLACK_BYTES = 8 << 20
+SLACK_BYTES = 2 << 20
 #: The most packs looked at: more is no folder ivrsync wrote (the rest are deleted unread).
 _MAX_LISTED = 64
 _KEY_BYTES = 16
@@ -245,21 +245,19 @@ class EntryCache:
 
 
 class SeenBytes:
-    """A memo of byte strings that passed some check, kept as entries of `cache` under
-    `namespace` (what the check's outcome depends on besides the bytes). The state's reader
-    takes one (`ivrsync.state.StateMemo`)."""
-
-    _PASSED = b"1"
+    """What a reader made of some bytes, kept as entries of `cache` under `namespace` (what the
+    reader's result depends on besides the bytes). The state's reader takes one
+    (`ivrsync.state.StateMemo`)."""
 
     def __init__(self, cache: EntryCache, namespace: bytes) -> None:
         self._cache = cache
         self._namespace = _namespace_digest(namespace)
 
-    def seen(self, data: bytes) -> bool:
-        return self._cache.get(self._key(data)) == self._PASSED
+    def get(self, data: bytes) -> bytes | None:
+        return self._cache.get(self._key(data))
 
-    def remember(self, data: bytes) -> None:
-        self._cache.put(self._key(data), self._PASSED)
+    def put(self, data: bytes, payload: bytes) -> None:
+        self._cache.put(self._key(data), payload)
 
     def _key(self, data: bytes) -> bytes:
         digest = hashlib.blake2b(data, digest_size=_KEY_BYTES, key=self._namespace)

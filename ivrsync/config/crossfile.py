@@ -6,7 +6,7 @@ run on every run over the whole set, cached summaries or not, and no result of t
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 
 from ivrsync.config.explain import shorten
@@ -15,18 +15,23 @@ from ivrsync.model import Problem
 
 
 def cross_file_problems(files: Sequence[FileSummary]) -> list[Problem]:
+    # Counted first (in C), grouped only for what is there twice: this runs over every file of
+    # every run, and repeats are rare.
+    ids = Counter(file.ivr_id for file in files)
+    # Names differing only in case or spaces look the same in the portal.
+    names = [None if file.name is None else file.name.strip().casefold() for file in files]
+    repeated_names = {name for name, count in Counter(names).items() if count > 1}
     by_id: dict[int, list[FileSummary]] = defaultdict(list)
     by_name: dict[str, list[FileSummary]] = defaultdict(list)
-    for file in files:
-        if file.ivr_id is not None:
+    for file, name in zip(files, names, strict=True):
+        if file.ivr_id is not None and ids[file.ivr_id] > 1:
             by_id[file.ivr_id].append(file)
-        if file.name is not None:
-            # Names differing only in case or spaces look the same in the portal.
-            by_name[file.name.strip().casefold()].append(file)
+        if name is not None and name in repeated_names:
+            by_name[name].append(file)
 
     problems: list[Problem] = []
     for ivr_id, owners in by_id.items():
-        for file in owners if len(owners) > 1 else ():
+        for file in owners:
             others = ", ".join(o.display for o in owners if o is not file)
             problems.append(
                 file.problem(
@@ -37,7 +42,7 @@ def cross_file_problems(files: Sequence[FileSummary]) -> list[Problem]:
                 )
             )
     for claims in by_name.values():
-        for file in claims if len(claims) > 1 else ():
+        for file in claims:
             others = ", ".join(c.display for c in claims if c is not file)
             problems.append(
                 file.problem(
@@ -51,23 +56,22 @@ def cross_file_problems(files: Sequence[FileSummary]) -> list[Problem]:
     # A file that does not parse may well be the IVR a reference names: its own error is the
     # problem to fix, not a warning in every file that routes to it.
     if not any(file.broken for file in files):
-        known_ids = set(by_id)
+        known_ids = {ivr_id for ivr_id in ids if ivr_id is not None}
         for file in files:
             problems.extend(_unknown_ivr_problems(file, known_ids))
     return problems
 
 
 def _known(value: str, known: set[int]) -> bool:
-    """Whether `value` is no `ivr|<id>`, or names an IVR of the set."""
-    if not value.startswith("ivr|"):
-        return True
+    """Whether `value` (`ivr|...`) is no `ivr|<id>`, or names an IVR of the set."""
     ident = value[4:]
     return not (ident.isascii() and ident.isdigit()) or int(ident) in known
 
 
 def _unknown_ivr_problems(file: FileSummary, known: set[int]) -> Iterator[Problem]:
     """Warnings for `ivr|<id>` destinations naming no IVR of the config set."""
-    if all(_known(value, known) for value in file.destination_values()):
+    linked = [value for value in file.destination_values() if value.startswith("ivr|")]
+    if all(_known(value, known) for value in linked):
         return  # the usual case, checked without working out any path
     for path, value in file.destinations:
         if not value.startswith("ivr|"):

@@ -259,7 +259,11 @@ def summary_entry(summary: FileSummary) -> bytes | None:
         summary.digest,
         {name: list(at) for name, at in summary._positions.items()},
     ]
-    return json.dumps(entry, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    return _ENTRY_ENCODER.encode(entry).encode("ascii")
+
+
+#: ASCII (a lone surrogate from a YAML escape survives as `\\ud800`), no line breaks, compact.
+_ENTRY_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
 
 
 def decode_entries(payloads: Sequence[bytes]) -> list[Any]:

@@ -161,13 +161,16 @@ def _internal_edges(ivrs: Mapping[int, IvrConfig]) -> tuple[dict[int, list[int]]
     successors: dict[int, list[int]] = {}
     exits: set[int] = set()
     for ivr_id, config in ivrs.items():
-        inside = []
-        for target in targets_of(config.body):
-            target_id = ivr_id_of(target)
-            if target_id is not None and target_id in ivrs:
-                inside.append(target_id)
-            else:
-                exits.add(ivr_id)
+        # Most targets are no IVR: tested by prefix here, once per edge of every IVR.
+        targets = targets_of(config.body)
+        linked = [target for target in targets if target.startswith("ivr|")]
+        inside = [
+            target_id
+            for target in linked
+            if (target_id := ivr_id_of(target)) is not None and target_id in ivrs
+        ]
+        if len(inside) < len(targets):
+            exits.add(ivr_id)
         successors[ivr_id] = inside
     return successors, exits
 

@@ -24,7 +24,7 @@ from ivrsync.state.journal import (
     journal_to_replay,
     read_journal_document,
 )
-from ivrsync.state.seen import Memo, state_seen_before
+from ivrsync.state.seen import Memo, checked_copy, state_seen_before
 
 #: What identifies one version of the state file: inode, modification time, size.
 Stamp = tuple[int, int, int]
@@ -51,8 +51,8 @@ def read_state_file(
     A missing file is the empty state. Raises StateError naming `path`: unreadable, not a
     regular file, larger than MAX_STATE_BYTES, corrupt, newer; with `for_writing`, a symbolic
     link (the run would have to replace it at the end, after its changes were applied). With a
-    `memo` (and not `for_writing`), bytes it has seen pass are read without checking each entry
-    again (`seen`), and bytes that pass the full check are remembered.
+    `memo` (and not `for_writing`), bytes checked before are read from the copy it keeps
+    (`ivrsync.state.seen`), and bytes checked now leave one.
     """
     try:
         fd = open_regular_file(path, follow_symlinks=not for_writing)
@@ -82,14 +82,14 @@ def read_state_file(
         raise StateError(
             f"cannot read the state file {path}: {exc.strerror or exc}", hint=hint
         ) from exc
-    if memo is not None and not for_writing and memo.seen(data):
-        state = state_seen_before(data)
-        if state is not None:
-            return state, stamp
-    state = read_state_document(data, path)
     if memo is not None and not for_writing:
-        memo.remember(data)
-    return state, stamp
+        copy = memo.get(data)
+        state = None if copy is None else state_seen_before(copy)
+        if state is None:
+            state = read_state_document(data, path)
+            memo.put(data, checked_copy(state))
+        return state, stamp
+    return read_state_document(data, path), stamp
 
 
 def read_journal_file(path: Path, base: State, state_path: Path) -> Journal | None:

@@ -1,32 +1,34 @@
-"""State files this ivrsync checked before, read again without checking each entry again.
+"""State files this ivrsync checked before, read again from a compact copy of what it found.
 
 Checking a state file (`document.parse_state`) recomputes every entry's digest and looks at every
-value: most of the time of reading a 10,000-IVR state, on every plan. What it finds depends on
-the file's bytes and on this code alone, so when a memo (the commands pass the cache's, see
-`ivrsync.config.cache.SeenBytes`) says these exact bytes passed before, the entries are built
-straight from the document. The memo is a hint, not a proof: anything unexpected while building
-falls back to the full check, which then decides.
+value, after decoding ten megabytes of indented JSON for 10,000 IVRs: most of a warm plan. What
+it finds depends on the file's bytes and on this code alone, so after a full check the commands
+keep a compact copy of the result (`checked_copy`) in the cache under the file's bytes (see
+`ivrsync.config.cache.SeenBytes`), and the next read of the same bytes takes the copy. A copy is
+read from disk too: anything unexpected in it is no copy, and the file is checked in full.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from ivrsync import __version__
-from ivrsync.body import in_body_order
-from ivrsync.model import State, StateEntry
-from ivrsync.state.document import STATE_VERSION, CorruptDocument, decode_json
+from ivrsync.model import BODY_FIELDS, State, StateEntry
+
+_BODY_KEYS = frozenset(BODY_FIELDS)
 
 
 class Memo(Protocol):
-    """Byte strings that passed the full check (`ivrsync.config.cache.SeenBytes` is one)."""
+    """What the cache keeps for a state file's bytes (`ivrsync.config.cache.SeenBytes` is one):
+    the compact copy `checked_copy` made of them after they passed the full check."""
 
-    def seen(self, data: bytes) -> bool: ...
+    def get(self, data: bytes) -> bytes | None: ...
 
-    def remember(self, data: bytes) -> None: ...
+    def put(self, data: bytes, payload: bytes) -> None: ...
 
 
 def fingerprint() -> bytes:
@@ -43,27 +45,49 @@ def fingerprint() -> bytes:
     return "\0".join((*parts, digest.hexdigest())).encode("utf-8")
 
 
-def state_seen_before(data: bytes) -> State | None:
-    """The State of a state file's bytes that passed the full check before; None when anything
-    is not as that check left it (then the caller checks in full)."""
+def checked_copy(state: State) -> bytes:
+    """A compact copy of a state that passed the full check, quick to read back.
+
+    `[lineage, serial, [[id, digest, source, applied_at, body], ...]]`, a body as its values in
+    `BODY_FIELDS` order when it has exactly those fields (nearly always), else as an object.
+    """
+    entries = [
+        [
+            entry.id,
+            entry.digest,
+            entry.source,
+            entry.applied_at,
+            list(entry.body.values()) if entry.body.keys() == _BODY_KEYS else dict(entry.body),
+        ]
+        for entry in state.entries.values()
+    ]
+    document = [state.lineage, state.serial, entries]
+    return json.dumps(document, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def state_seen_before(payload: bytes) -> State | None:
+    """The State in a `checked_copy`; None when it is not one (then the caller checks the
+    state file in full)."""
     try:
-        document: Any = decode_json(data.decode("utf-8"))
-        if document.get("version") != STATE_VERSION:
-            return None
-        entries = {}
-        for key, raw in document["ivrs"].items():
-            ivr_id = int(key)
-            entries[ivr_id] = StateEntry(
-                id=ivr_id,
-                body=in_body_order(raw["body"]),
-                digest=raw["digest"],
-                source=raw["source"],
-                applied_at=raw["applied_at"],
-            )
-        return State(
-            lineage=document["lineage"],
-            serial=document["serial"],
-            entries=dict(sorted(entries.items())),
-        )
-    except (CorruptDocument, UnicodeDecodeError, AttributeError, KeyError, TypeError, ValueError):
+        lineage, serial, raw_entries = json.loads(payload)
+        _require(type(lineage) is str and type(serial) is int and type(raw_entries) is list)
+        entries: dict[int, StateEntry] = {}
+        for ivr_id, digest, source, applied_at, body in raw_entries:
+            _require(type(ivr_id) is int and ivr_id > 0 and ivr_id not in entries)
+            _require(type(digest) is type(source) is type(applied_at) is str)
+            if type(body) is list and len(body) == len(BODY_FIELDS):
+                body = dict(zip(BODY_FIELDS, body))  # noqa: B905 - the lengths are checked
+            _require(type(body) is dict)
+            entries[ivr_id] = StateEntry(ivr_id, body, digest, source, applied_at)
+        return State(lineage=lineage, serial=serial, entries=dict(sorted(entries.items())))
+    except (_Refused, ValueError, TypeError, RecursionError):
         return None
+
+
+class _Refused(Exception):
+    pass
+
+
+def _require(condition: bool) -> None:
+    if not condition:
+        raise _Refused
