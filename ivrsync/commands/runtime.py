@@ -177,7 +177,7 @@ class Runtime:
             return None
         # Imported here: commands that read no IVR files (state, drift) do not load the YAML side.
         from ivrsync.config.cache import EntryCache
-        from ivrsync.config.summary import namespace
+        from ivrsync.config.entries import namespace
 
         smartflo = self.settings.smartflo
         # The dialect settings change no summary today (bodies and digests keep the canonical

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ivrsync.config.cache import EntryCache
 from ivrsync.config.crossfile import cross_file_problems
 from ivrsync.config.discovery import discover
+from ivrsync.config.entries import decode_entries, summary_entry, summary_from_entry
 from ivrsync.config.explain import explain
 from ivrsync.config.filechecks import menu_problems, octal_problems
 from ivrsync.config.loader import LoadedFile, parse_bytes, read_config
@@ -32,13 +33,7 @@ from ivrsync.config.schema import (
     compile_check,
     load_schema,
 )
-from ivrsync.config.summary import (
-    FileSummary,
-    decode_entries,
-    summarize,
-    summary_entry,
-    summary_from_entry,
-)
+from ivrsync.config.summary import FileSummary, summarize
 from ivrsync.errors import UsageError
 from ivrsync.flow.checks import check_config_set
 from ivrsync.model import ConfigSet, Problem, TelephonyChecks
