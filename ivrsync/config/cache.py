@@ -51,6 +51,18 @@ _MARKERS = {
 }
 
 
+def _remove(path: Path) -> None:
+    """Delete a pack read (or refused) by this run; one gone already is no matter, and an empty
+    folder in a pack's place (no file ivrsync wrote) goes too, so it is not refused each run."""
+    try:
+        os.unlink(path)
+    except IsADirectoryError:
+        with contextlib.suppress(OSError):
+            os.rmdir(path)
+    except OSError:
+        pass
+
+
 def _size_of(lines: dict[bytes, bytes]) -> int:
     return sum(len(key) + len(line) + 2 for key, line in lines.items())
 
@@ -131,8 +143,7 @@ class EntryCache:
             if compact:
                 written = self._write_pack(self._compacted())
                 for name in self._read:
-                    with contextlib.suppress(OSError):  # gone already, or not ours to delete
-                        os.unlink(self.folder / name)
+                    _remove(self.folder / name)
                 self._read, self._size = [written[0]], written[1]
             else:
                 written = self._write_pack(self._added.items())
