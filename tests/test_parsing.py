@@ -40,9 +40,13 @@ def assert_same(text: str) -> None:
     try:
         document, duplicates, octal = constructed(text)
     except yaml.YAMLError as exc:  # a document neither can build: both say so alike
-        with pytest.raises(type(exc)) as raised:
+        error = exc
+    else:
+        error = None
+    if error is not None:
+        with pytest.raises(type(error)) as raised:
             parse(text)
-        assert str(raised.value) == str(exc)
+        assert str(raised.value) == str(error)
         return
     parsed = parse(text)
 
