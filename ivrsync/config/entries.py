@@ -34,6 +34,7 @@ _SEVERITIES = ("error", "warning")
 _DIGEST_LENGTH = len("sha256:") + 64
 _SCALAR_TYPES = frozenset({str, int})
 _TEXT = frozenset({str})
+_INT = frozenset({int})
 
 
 #: An entry's kinds of file (its second item).
@@ -108,6 +109,34 @@ def summary_from_entry(
 def _summary(entry: Any, display: str, path: str | Path, data: bytes) -> FileSummary:
     _require(type(entry) is list and len(entry) == 9)
     raw_problems, kind, ivr_id, name, raw_destinations, order, values, digest, positions = entry
+    if (
+        # The usual entry, a valid file (no problems, none positioned yet), checked as one
+        # expression: a warm run reads thousands. Anything else takes the long way below.
+        raw_problems == []
+        and kind == _MAPPING
+        and type(kind) is type(ivr_id) is int
+        and ivr_id > 0
+        and type(name) is type(digest) is str
+        and raw_destinations is None
+        and positions == {}
+        and type(values) is list
+        and len(values) == len(BODY_FIELDS)
+        and len(digest) == _DIGEST_LENGTH
+        and digest.startswith("sha256:")
+        and _is_body(values)
+        and type(order) is list
+        and set(map(type, order)) <= _INT
+        and sorted(order) == list(range(len(values[-2])))
+    ):
+        summary = FileSummary(display, (), is_mapping=True, ivr_id=ivr_id, name=name)
+        summary.set_body(
+            dict(zip(BODY_FIELDS, values)),  # noqa: B905 - the lengths are checked above
+            digest,
+            tuple(order),
+            path=path,
+            source=data,
+        )
+        return summary
     problems = tuple(_problem(raw, display) for raw in _list(raw_problems))
     _require(kind in (_OTHER, _BROKEN, _MAPPING) and type(kind) is int)
     _require(ivr_id is None or (_natural(ivr_id) and ivr_id > 0))
