@@ -43,7 +43,7 @@ SLACK_BYTES = 2 << 20
 _MAX_LISTED = 64
 _KEY_BYTES = 16
 _CHECK_BYTES = 8
-_HEADER = b"ivrsync-cache 1\n"
+_HEADER = b"ivrsync-cache 2\n"
 _MARKERS = {
     "CACHEDIR.TAG": b"Signature: 8a477f597d28d172789f06886806bc55\n"
     b"# This file marks ivrsync's cache (https://bford.info/cachedir/): safe to delete.\n",
@@ -72,7 +72,8 @@ def _namespace_digest(namespace: bytes) -> bytes:
 
 
 def _check(key: bytes, payload: bytes) -> bytes:
-    return hashlib.blake2b(key + payload, digest_size=_CHECK_BYTES).hexdigest().encode("ascii")
+    """A line's check: blake2b of its payload keyed by its key (so a damaged key fails too)."""
+    return hashlib.blake2b(payload, digest_size=_CHECK_BYTES, key=key).hexdigest().encode("ascii")
 
 
 class EntryCache:
@@ -245,14 +246,16 @@ class EntryCache:
             return
         self._size += len(data)
         lines = data[len(_HEADER) :].split(b"\n")
-        if lines[-1]:  # torn at the end
+        if lines.pop():  # torn at the end
             self._bad = True
-        for raw in lines[:-1]:
-            key, _, line = raw.partition(b" ")
-            if len(key) == 2 * _KEY_BYTES and line:
-                self._lines[key] = line
-            else:
-                self._bad = True
+        try:
+            # In C, a line at a time: a pack holds thousands. A line without a key and a space
+            # fails here; then the lines are taken one by one, and the bad ones left out.
+            found = dict(line.split(b" ", 1) for line in lines)
+        except ValueError:
+            found = dict(line.split(b" ", 1) for line in lines if b" " in line)
+            self._bad = True
+        self._lines.update(found)
 
 
 class SeenBytes:
