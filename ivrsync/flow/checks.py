@@ -167,14 +167,14 @@ def _internal_edges(ivrs: Mapping[int, IvrConfig]) -> tuple[dict[int, list[int]]
     successors: dict[int, list[int]] = {}
     exits: set[int] = set()
     for ivr_id, config in ivrs.items():
-        # Most targets are no IVR: tested by prefix here, once per edge of every IVR.
         targets = targets_of(config.body)
-        linked = [target for target in targets if target.startswith("ivr|")]
-        inside = [
-            target_id
-            for target in linked
-            if (target_id := ivr_id_of(target)) is not None and target_id in ivrs
-        ]
+        # `ivr_id_of`, inline: this runs once per edge of every IVR, and most are no IVR.
+        inside = []
+        for target in targets:
+            if target[:4] == "ivr|":
+                ident = target[4:]
+                if ident.isascii() and ident.isdigit() and int(ident) in ivrs:
+                    inside.append(int(ident))
         if len(inside) < len(targets):
             exits.add(ivr_id)
         successors[ivr_id] = inside

@@ -72,14 +72,23 @@ def state_seen_before(payload: bytes) -> State | None:
         lineage, serial, raw_entries = json.loads(payload)
         _require(type(lineage) is str and type(serial) is int and type(raw_entries) is list)
         entries: dict[int, StateEntry] = {}
+        fields = len(BODY_FIELDS)
         for ivr_id, digest, source, applied_at, body in raw_entries:
-            _require(type(ivr_id) is int and ivr_id > 0 and ivr_id not in entries)
-            _require(type(digest) is type(source) is type(applied_at) is str)
-            if type(body) is list and len(body) == len(BODY_FIELDS):
+            if type(body) is list and len(body) == fields:
                 body = dict(zip(BODY_FIELDS, body))  # noqa: B905 - the lengths are checked
-            _require(type(body) is dict)
+            # One expression per entry: a state holds thousands.
+            if not (
+                type(ivr_id) is int
+                and ivr_id > 0
+                and type(digest) is type(source) is type(applied_at) is str
+                and type(body) is dict
+            ):
+                return None
             entries[ivr_id] = StateEntry(ivr_id, body, digest, source, applied_at)
-        return State(lineage=lineage, serial=serial, entries=dict(sorted(entries.items())))
+        _require(len(entries) == len(raw_entries))  # no id twice
+        if list(entries) != sorted(entries):  # a checked state is sorted: the copy keeps it
+            return None
+        return State(lineage=lineage, serial=serial, entries=entries)
     except (_Refused, ValueError, TypeError, RecursionError):
         return None
 
