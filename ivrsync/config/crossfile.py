@@ -58,7 +58,12 @@ def cross_file_problems(files: Sequence[FileSummary]) -> list[Problem]:
     if not any(file.broken for file in files):
         known_ids = {ivr_id for ivr_id in ids if ivr_id is not None}
         for file in files:
-            problems.extend(_unknown_ivr_problems(file, known_ids))
+            # Plain loops, no call per file unless one of its `ivr|` names is unknown: this
+            # runs over every destination of every file.
+            for value in file.destination_values():
+                if value[:4] == "ivr|" and not _known(value, known_ids):
+                    problems.extend(_unknown_ivr_problems(file, known_ids))
+                    break
     return problems
 
 
@@ -70,9 +75,6 @@ def _known(value: str, known: set[int]) -> bool:
 
 def _unknown_ivr_problems(file: FileSummary, known: set[int]) -> Iterator[Problem]:
     """Warnings for `ivr|<id>` destinations naming no IVR of the config set."""
-    linked = [value for value in file.destination_values() if value.startswith("ivr|")]
-    if all(_known(value, known) for value in linked):
-        return  # the usual case, checked without working out any path
     for path, value in file.destinations:
         if not value.startswith("ivr|"):
             continue

@@ -129,7 +129,8 @@ class FileSummary:
         """The values of `destinations`, cheaper: no paths (look those up for a problem)."""
         body = self.body
         if self._destinations is None and body is not None:
-            return (*(body[name] for name in DESTINATION_FIELDS), *body["destination"])
+            # DESTINATION_FIELDS, spelt out: this runs for every file of every run.
+            return (body["invalid_destination"], body["timeout_destination"], *body["destination"])
         return tuple(value for _, value in self.destinations)
 
     @property
