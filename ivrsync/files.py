@@ -166,7 +166,12 @@ def read_regular_file(path: str | Path, *, limit: int, follow_symlinks: bool = T
 
 
 def write_atomically(
-    path: Path, data: bytes, *, exclusive: bool = False, make_folder: bool = True
+    path: Path,
+    data: bytes,
+    *,
+    exclusive: bool = False,
+    make_folder: bool = True,
+    durable: bool = True,
 ) -> None:
     """Replace `path` with `data` so that readers see the old or the new file, never a mix.
 
@@ -175,7 +180,9 @@ def write_atomically(
     missing, unless not `make_folder`. An existing file keeps its permissions; a new one gets
     0644. With `exclusive`, the file must not exist yet: the temporary file is hard-linked into
     place, which fails with FileExistsError (nothing replaced) when another process created it
-    meanwhile. The temporary file never outlives the call. Raises OSError.
+    meanwhile. The temporary file never outlives the call. Without `durable` nothing is fsynced:
+    readers still see the old or the new file, but a crash may leave the new one empty or torn
+    (for files that say so themselves, such as the cache's checked lines). Raises OSError.
 
     A target that is a symbolic link (dangling or not) is refused with FileRefusedError, before
     anything is written: renaming over it would silently turn the link into a regular file and
@@ -204,7 +211,8 @@ def write_atomically(
             handle.write(data)
             handle.flush()
             os.fchmod(handle.fileno(), mode)
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         if exclusive:
             os.link(temp_name, path)
             os.unlink(temp_name)
@@ -214,4 +222,5 @@ def write_atomically(
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         raise
-    fsync_directory(path.parent)
+    if durable:
+        fsync_directory(path.parent)

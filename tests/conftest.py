@@ -32,6 +32,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch) -> RunCli:
     for name in (
         "IVRSYNC_CONFIG_DIR",
         "IVRSYNC_STATE",
+        "IVRSYNC_CACHE_DIR",
         "SMARTFLO_API_TOKEN",
         "SMARTFLO_EMAIL",
         "SMARTFLO_PASSWORD",

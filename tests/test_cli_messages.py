@@ -31,7 +31,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    """Every file but the cache of checked files (which a run may fill: tests/test_cache_cli.py)."""
+    cache = root / ".ivrsync" / "cache"
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and cache not in p.parents
+    }
 
 
 def assert_refused(run_cli: RunCli, project: Path, text: str, *problems: str) -> None:

@@ -222,7 +222,9 @@ def test_plan_never_writes_the_state(
     assert (
         "Plan: 0 to create, 0 to update, 1 to adopt, 0 to forget, 0 unchanged.\n" in result.stdout
     )
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ivr-configs"]
+    # The cache of checked files is all it leaves (tests/test_cache_cli.py); never a state.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".ivrsync", "ivr-configs"]
+    assert [p.name for p in (tmp_path / ".ivrsync").iterdir()] == ["cache"]
 
 
 def test_target_makes_a_partial_plan(run_cli: RunCli, applied: list[dict[str, Any]]) -> None:

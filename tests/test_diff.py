@@ -273,3 +273,26 @@ def test_extra_body_fields_are_diffed_after_the_known_ones() -> None:
         FieldChange("timeout", 20, 9),
         FieldChange("sms_template", ["a"], ["a", "b"]),
     )
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "fields"),
+    [
+        ({"timeout": 20}, {"timeout": 20.0}, ["timeout"]),
+        ({"timeout": 1}, {"timeout": True}, ["timeout"]),
+        ({"extra": [1]}, {"extra": [True]}, ["extra"]),
+        ({"extra": {"a": 1, "b": 2}}, {"extra": {"b": 2, "a": 1}}, []),
+        ({"extra": None}, {}, ["extra"]),
+        ({}, {"extra": None}, ["extra"]),
+    ],
+    ids=["int-float", "int-bool", "nested-int-bool", "key-order", "removed-none", "added-none"],
+)
+def test_fields_differ_exactly_as_json_values_do(
+    before: dict[str, Any], after: dict[str, Any], fields: list[str]
+) -> None:
+    """Type-strict, all the way down: a PUT of `true` is not a PUT of `1`."""
+    empty_menu = {"option": [], "destination": []}
+
+    changes = diff_bodies({**before, **empty_menu}, {**after, **empty_menu})
+
+    assert [change.field for change in changes] == fields

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ivrsync.config.validate import load_config_set
 from ivrsync.flow.checks import RULES, telephony_problems
@@ -222,3 +224,55 @@ def test_telephony_checks_wait_until_no_file_has_an_error(
     result = load_config_set(["ivrs"])
 
     assert [p.file for p in result.problems] == ["ivrs/ivr-2.yaml"]
+
+
+@given(
+    st.dictionaries(
+        st.integers(1, 6),
+        st.tuples(
+            st.lists(st.sampled_from(["ivr|1", "ivr|2", "ivr|3", "ivr|4", "ivr|5", "ivr|6"])),
+            st.booleans(),
+        ),
+        min_size=1,
+    )
+)
+def test_loops_are_the_closed_groups_without_a_way_out(
+    graph: dict[int, tuple[list[str], bool]],
+) -> None:
+    """Against the definition, by brute force: an IVR is in an inescapable loop when every IVR it
+    reaches (itself included) reaches it back, none of them has a way out, and no route leaves."""
+    documents = []
+    for ivr_id, (targets, way_out) in graph.items():
+        routes = [*targets[:3], PERSON if way_out else f"ivr|{ivr_id}"]
+        keys = {f"k{index}": target for index, target in enumerate(routes[:-1], 1)}
+        documents.append(
+            ivr(
+                ivr_id,
+                menu(**keys, k9=routes[-1]),
+                timeout_destination=f"ivr|{ivr_id}",
+                invalid_destination=f"ivr|{ivr_id}",
+            )
+        )
+    edges = {
+        d["id"]: {m["destination"] for m in d["menu"]} | {d["timeout_destination"]}
+        for d in documents
+    }
+
+    def reach(start: int) -> set[str]:
+        seen, todo = set(), [f"ivr|{start}"]
+        while todo:
+            ref = todo.pop()
+            if ref not in seen:
+                seen.add(ref)
+                if ref.startswith("ivr|") and int(ref[4:]) in edges:
+                    todo.extend(edges[int(ref[4:])])
+        return seen
+
+    expected = sorted(
+        (ivr_id, "inescapable-loop")
+        for ivr_id in edges
+        if all(r.startswith("ivr|") and int(r[4:]) in edges for r in reach(ivr_id))
+        and all(f"ivr|{ivr_id}" in reach(int(r[4:])) for r in reach(ivr_id))
+    )
+
+    assert sorted(r for r in _rules(*documents) if r[1] == "inescapable-loop") == expected

@@ -81,7 +81,6 @@ def test_build_requirements_can_build_the_licence_field() -> None:
         ("jsonschema", "4.18"),
         ("httpx", "0.27"),
         ("httpcore", "1.0"),
-        ("deepdiff", "8.0.1"),
         ("click", "8.4"),
     ],
 )

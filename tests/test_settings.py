@@ -129,6 +129,8 @@ def test_the_table_covers_the_brief() -> None:
     assert table == {
         "paths.config_dir": (Path("ivr-configs"), "IVRSYNC_CONFIG_DIR"),
         "paths.state": (Path(".ivrsync/state.json"), "IVRSYNC_STATE"),
+        "cache.dir": (Path(".ivrsync/cache"), "IVRSYNC_CACHE_DIR"),
+        "cache.max_mib": (64, None),
         "smartflo.base_url": ("https://api-smartflo.tatateleservices.com", "SMARTFLO_BASE_URL"),
         "smartflo.token_env": ("SMARTFLO_API_TOKEN", None),
         "smartflo.timeout": (10.0, None),

@@ -145,7 +145,7 @@ PROBLEM_CASES = [
         "[paths]\n\n[zzz]\n",
         "ivrsync.toml:3",
         "unknown section [zzz]",
-        "the sections are [paths], [smartflo], [apply], [routing], [checks]",
+        "the sections are [paths], [cache], [smartflo], [apply], [routing], [checks]",
     ),
     (
         "key-in-the-wrong-section",

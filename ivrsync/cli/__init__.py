@@ -7,7 +7,9 @@ click.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import importlib
 import os
 import sys
@@ -23,27 +25,31 @@ from ivrsync import __version__
 from ivrsync.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, IvrsyncError
 from ivrsync.render.escape import shown_lines
 
-#: Subcommand name -> its module under `ivrsync.cli`, each exposing `command`. A module is
-#: imported only when its command runs (or `--help` lists them all), so `ivrsync validate` does
-#: not pay for httpx, nor `ivrsync apply` for the fake server: start-up counts in every CI step.
-_COMMAND_MODULES = {
-    "apply": "apply",
-    "config": "config",
-    "call": "call",
-    "drift": "drift",
-    "fake-smartflo": "fake",
-    "github": "github",
-    "graph": "graph",
-    "import": "import_",
-    "init": "init",
-    "plan": "plan",
-    "probe": "probe",
-    "schema": "schema",
-    "show": "show",
-    "state": "state",
-    "test": "test_",
-    "validate": "validate",
+#: Subcommand name -> its module under `ivrsync.cli` (each exposing `command`) and the line
+#: `ivrsync --help` shows for it. A module is imported only when its command runs, and the list
+#: of commands comes from here, so neither `ivrsync validate` nor `ivrsync --help` pays for
+#: httpx, the fake server or any other command: start-up counts in every pre-commit hook and CI
+#: step (tests/test_architecture.py runs `--help` and looks at what it loaded).
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "apply": ("apply", "Apply the plan: PUT each changed IVR to Smartflo."),
+    "cache": ("cache", "Empty the cache of checked IVR files (`cache clear`)."),
+    "call": ("call", "Call an IVR and press keys: hear what the caller hears."),
+    "config": ("config", "Show every setting: its value and where it came from."),
+    "drift": ("drift", "Compare the live IVRs with what ivrsync last applied."),
+    "fake-smartflo": ("fake", "Serve a fake Smartflo account on 127.0.0.1 until Ctrl-C."),
+    "github": ("github", "Steps of the ivrsync GitHub Action that talk to GitHub."),
+    "graph": ("graph", "Draw the call flow (Mermaid, Graphviz DOT or JSON)."),
+    "import": ("import_", "Bring existing Smartflo IVRs under management."),
+    "init": ("init", "Write what a new IVR repository needs."),
+    "plan": ("plan", "Show what `ivrsync apply` would change."),
+    "probe": ("probe", "Find the API dialect of the account on a scratch IVR."),
+    "schema": ("schema", "Print the JSON Schema that IVR files must satisfy."),
+    "show": ("show", "Show a plan saved by `ivrsync plan --out`."),
+    "state": ("state", "Look at the last-applied state, or remove a stale lock."),
+    "test": ("test_", "Walk the callers of the test files through the IVRs."),
+    "validate": ("validate", "Check IVR files against the schema and against each other."),
 }
+_COMMAND_MODULES = {name: module for name, (module, _) in _COMMANDS.items()}
 
 
 class _IvrsyncGroup(click.Group):
@@ -55,6 +61,12 @@ class _IvrsyncGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(_COMMAND_MODULES)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # From the table, not from the commands: listing them imports none.
+        rows = [(name, _COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module_name = _COMMAND_MODULES.get(cmd_name)
@@ -93,6 +105,23 @@ class _IvrsyncGroup(click.Group):
 )
 def cli(config_file: str | None) -> None:
     """Tata Smartflo IVRs as code: validate, plan and apply IVR menus from YAML files."""
+    global _short_run
+    context = click.get_current_context()
+    _short_run = context.invoked_subcommand not in _LONG_RUNNING
+    if _short_run and gc.isenabled():
+        # A short run builds its values once (tens of thousands of configs, summaries, state
+        # entries) and none of them forms a reference cycle: reference counting frees them all,
+        # while the cyclic collector would scan them again and again, for up to a fifth of the
+        # run. Back on when the command ends (the test runner runs many in one process).
+        gc.disable()
+        context.call_on_close(gc.enable)
+
+
+#: Commands that may run long and hold threads and retries (their tracebacks are cycles): they
+#: keep Python's cyclic garbage collector on. `ivrsync.config` pauses it while loading anyway.
+_LONG_RUNNING = frozenset({"apply", "fake-smartflo"})
+#: Whether this process's command is a short one (see `main`), once the command is known.
+_short_run = False
 
 
 def _crash_log_path() -> Path:
@@ -119,8 +148,18 @@ def _report_bug(exc: BaseException) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the `ivrsync` script and `python -m ivrsync`."""
-    cli.main(args=argv, prog_name="ivrsync")
+    """Entry point of the `ivrsync` script and `python -m ivrsync`: runs the command and ends
+    the process with its exit code. With `argv` (a caller's own list), raises SystemExit."""
+    code = cli.main(args=argv, prog_name="ivrsync", standalone_mode=False)
+    if _short_run and argv is None:
+        # The run is over and everything it wrote is closed: what is left is the interpreter
+        # freeing, one by one, the tens of thousands of values a run over many IVR files built
+        # (a tenth of a warm run). The streams are flushed first; nothing registers atexit.
+        with contextlib.suppress(BrokenPipeError):  # `ivrsync plan | head`: the reader left
+            sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 #: click's words for a value of the wrong kind, in the words of the rest of ivrsync.

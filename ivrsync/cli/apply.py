@@ -24,6 +24,7 @@ from ivrsync.cli.options import (
     base_url_option,
     config_dir_option,
     connection_options,
+    no_cache_option,
     runtime,
     settings,
     state_option,
@@ -102,6 +103,7 @@ CONFIRMATION = "Apply these changes to Smartflo? Only 'yes' is accepted"
     "last apply, and refuse to run when a field changed both in the YAML and in the portal."
 )
 @overwrite_drift_option
+@no_cache_option
 @click.option("--no-color", is_flag=True, help="No colours (also: the NO_COLOR variable).")
 @click.option(
     "--report",
@@ -131,6 +133,7 @@ def command(
     overwrite_drift: bool,
     no_color: bool,
     report_path: str | None,
+    no_cache: bool,
 ) -> int:
     """Apply the plan to Smartflo: PUT each changed IVR, record each success in the state.
 
@@ -194,7 +197,11 @@ def command(
     )
     with _retry_log(verbose):
         try:
-            result = apply(request, runtime(resolved, while_sending=_terminate_as_interrupt), hooks)
+            result = apply(
+                request,
+                runtime(resolved, while_sending=_terminate_as_interrupt, use_cache=not no_cache),
+                hooks,
+            )
         except _QuestionInterrupted:
             click.echo("\ninterrupted at the question; nothing was sent.", err=True)
             return EXIT_INTERRUPTED

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ivrsync.cli.options import config_dir_option, runtime, settings
+from ivrsync.cli.options import config_dir_option, no_cache_option, runtime, settings
 from ivrsync.commands.calltest import call, open_call
 from ivrsync.errors import EXIT_OK, UsageError
 from ivrsync.render.calltest import render_call, render_call_end, render_call_step
@@ -23,8 +23,13 @@ _PROMPT = "key (0-9 * #, timeout, invalid; Enter: no key; q: hang up)"
     default=None,
     help="Ask for each key at the terminal (default: when no KEY is given and stdin is one).",
 )
+@no_cache_option
 def command(
-    start: str, keys: tuple[str, ...], config_dir: str | None, interactive: bool | None
+    start: str,
+    keys: tuple[str, ...],
+    config_dir: str | None,
+    interactive: bool | None,
+    no_cache: bool,
 ) -> int:
     """Call the IVR START (a name or an id) and press KEYs: prints what the caller hears and
     where the call ends.
@@ -33,7 +38,7 @@ def command(
     and invalid (a key the menu lacks). Interactively, each key is asked for in turn until the
     call leaves the menus.
     """
-    context = runtime(settings(config_dir=config_dir))
+    context = runtime(settings(config_dir=config_dir), use_cache=not no_cache)
     folder = str(context.settings.paths.config_dir)
     if interactive is None:
         interactive = not keys and sys.stdin.isatty()

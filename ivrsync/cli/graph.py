@@ -6,7 +6,13 @@ from collections.abc import Callable
 
 import click
 
-from ivrsync.cli.options import config_dir_option, format_option, runtime, settings
+from ivrsync.cli.options import (
+    config_dir_option,
+    format_option,
+    no_cache_option,
+    runtime,
+    settings,
+)
 from ivrsync.commands.graph import GraphRequest, graph
 from ivrsync.errors import EXIT_OK
 from ivrsync.model import CallFlow
@@ -31,8 +37,13 @@ _RENDERERS: dict[str, Callable[[CallFlow], str]] = {
     metavar="N",
     help="Only what the named IVRs reach within N presses.",
 )
+@no_cache_option
 def command(
-    ivrs: tuple[str, ...], config_dir: str | None, output_format: str, depth: int | None
+    ivrs: tuple[str, ...],
+    config_dir: str | None,
+    output_format: str,
+    depth: int | None,
+    no_cache: bool,
 ) -> int:
     """Draw the call flow: IVRs and destinations as nodes, keys, timeouts and invalid keys as
     edges.
@@ -41,7 +52,7 @@ def command(
     IVRs no file has (an ivr|<id> of the portal) are drawn as unmanaged. mermaid (the default)
     goes into a ```mermaid block on GitHub; dot into Graphviz (`| dot -Tsvg > flow.svg`).
     """
-    context = runtime(settings(config_dir=config_dir))
+    context = runtime(settings(config_dir=config_dir), use_cache=not no_cache)
     folder = str(context.settings.paths.config_dir)
     flow = graph(GraphRequest(config_dir=folder, ivrs=ivrs, depth=depth), context)
     click.echo(_RENDERERS[output_format](flow), nl=False)

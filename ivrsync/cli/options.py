@@ -39,6 +39,16 @@ def config_dir_option(func: F) -> F:
     )(func)
 
 
+def no_cache_option(func: F) -> F:
+    """`--no-cache`: check every IVR file afresh, and read or write no cache entry."""
+    return click.option(
+        "--no-cache",
+        is_flag=True,
+        help="Check every IVR file afresh, without reading or writing the cache "
+        "[setting cache.dir; default: .ivrsync/cache].",
+    )(func)
+
+
 def state_option(func: F) -> F:
     return click.option(
         "--state",

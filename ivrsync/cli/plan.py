@@ -17,6 +17,7 @@ from ivrsync.cli.options import (
     base_url_option,
     config_dir_option,
     format_option,
+    no_cache_option,
     runtime,
     settings,
     state_option,
@@ -57,6 +58,7 @@ from ivrsync.render.refresh import render_refresh_text
     "from the YAML's changes; a field changed in both is a conflict. Needs credentials."
 )
 @base_url_option
+@no_cache_option
 def command(
     config_dir: str | None,
     state_path: str | None,
@@ -68,6 +70,7 @@ def command(
     no_color: bool,
     refresh: bool,
     base_url: str | None,
+    no_cache: bool,
 ) -> int:
     """Show what `ivrsync apply` would change: IVRs to update, adopt or forget.
 
@@ -80,8 +83,13 @@ def command(
     (on stderr for json and markdown). The exit code is the same as without it.
     """
     resolved = settings(config_dir=config_dir, state_path=state_path, base_url=base_url)
-    request = PlanRequest(targets=targets, out_path=out_path, refresh=refresh)
-    context = runtime(resolved)
+    request = PlanRequest(
+        targets=targets,
+        out_path=out_path,
+        refresh=refresh,
+        with_flow=output_format == "markdown",
+    )
+    context = runtime(resolved, use_cache=not no_cache)
     result = plan(request, context)
     if out_path is not None:
         click.echo(

@@ -6,7 +6,13 @@ from typing import cast
 
 import click
 
-from ivrsync.cli.options import config_dir_option, format_option, runtime, settings
+from ivrsync.cli.options import (
+    config_dir_option,
+    format_option,
+    no_cache_option,
+    runtime,
+    settings,
+)
 from ivrsync.commands.validate import validate
 from ivrsync.errors import EXIT_ERROR, EXIT_OK
 from ivrsync.render.problems import ProblemFormat, render_problems
@@ -17,8 +23,13 @@ from ivrsync.render.problems import ProblemFormat, render_problems
 @config_dir_option
 @format_option("text", "json", "github")
 @click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
+@no_cache_option
 def command(
-    paths: tuple[str, ...], config_dir: str | None, output_format: str, strict: bool
+    paths: tuple[str, ...],
+    config_dir: str | None,
+    output_format: str,
+    strict: bool,
+    no_cache: bool,
 ) -> int:
     """Check IVR files against the schema and against each other.
 
@@ -27,9 +38,12 @@ def command(
     its file, line and column. Exits 0 when there are no errors (and, with --strict, no
     warnings), 1 otherwise.
     """
-    context = runtime(settings(config_dir=config_dir))
+    context = runtime(settings(config_dir=config_dir), use_cache=not no_cache)
     folder = context.settings.paths.config_dir
-    result = validate(paths, config_dir=folder, strict=strict, checks=context.telephony_checks())
+    cache = context.config_cache()
+    checks = context.telephony_checks()
+    result = validate(paths, config_dir=folder, strict=strict, checks=checks, cache=cache)
+    context.save_cache()
     click.echo(
         render_problems(
             result.config_set.problems,

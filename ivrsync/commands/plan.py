@@ -32,6 +32,9 @@ class PlanRequest:
     targets: tuple[int, ...] = ()
     out_path: str | None = None
     refresh: bool = False
+    #: Also work out the routing the plan changes (`PlanResult.flow`, the markdown diagram): it
+    #: reads every IVR's routes, so the text and JSON plans, which draw none, skip it.
+    with_flow: bool = True
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ class PlanResult:
     #: Why `apply` would refuse this plan (the safety rail), so a reviewer sees it before the
     #: merge rather than after; None when apply would go ahead.
     refusal: MassChangeError | None = None
-    flow: CallFlow | None = None  # the routing the plan changes (the markdown diagram)
+    #: The routing the plan changes (the markdown diagram); None unless the request asked.
+    flow: CallFlow | None = None
 
 
 def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
@@ -52,12 +56,13 @@ def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
         runtime.check_base_url()
         credentials = runtime.credentials()
     config_set = require_valid_configs(paths.config_dir, runtime, consequence="no plan was made")
-    store = StateStore(paths.state)
+    store = StateStore(paths.state, memo=runtime.state_memo())
     if request.out_path is not None:
         sources = [c.source for c in config_set.configs]
         sources += [c.source for c in config_set.new]
         check_out_path(request.out_path, store, sources)
     state = store.load()
+    runtime.save_cache()  # the state's memo (the configs' entries are saved already)
     check_targets(request.targets, config_set.configs, state)
     pending = [i.name for i in store.intents.load() if i.ivr_id is None]
     if pending:
@@ -82,7 +87,8 @@ def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
     apply_settings = runtime.settings.apply
     rail = Rail(apply_settings.mass_change_ratio, apply_settings.mass_change_minimum)
     refusal = mass_change_refusal(made, state, rail)
-    return PlanResult(made, refreshed, refusal=refusal, flow=plan_flow(made, state))
+    flow = plan_flow(made, state) if request.with_flow else None
+    return PlanResult(made, refreshed, refusal=refusal, flow=flow)
 
 
 def check_out_path(out_path: str, store: StateStore, sources: Iterable[str]) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
 from ivrsync.model import Problem, TelephonyChecks
@@ -30,7 +31,9 @@ from ivrsync.smartflo.credentials import (
 )
 
 if TYPE_CHECKING:
+    from ivrsync.config.cache import EntryCache
     from ivrsync.smartflo.client import AuthScheme, SmartfloClient
+    from ivrsync.state import StateMemo
 
 
 class ClientFactory(Protocol):
@@ -96,6 +99,8 @@ class Runtime:
     """The outside world of one command run. Every field has a quiet default for tests.
 
     `settings` are the resolved settings (flags > environment > `ivrsync.toml` > defaults).
+    `use_cache` lets commands keep what checking each IVR file found in the cache folder
+    (`[cache] dir`); off by default, so a test run writes nothing it did not ask for.
     `warn` and `show_problems` receive what a person should read (the CLI writes them to
     stderr); `while_sending` wraps the part of a run that sends writes (the CLI turns SIGTERM
     into an interrupt there, so a cancelled CI job still records every acknowledged PUT).
@@ -108,6 +113,7 @@ class Runtime:
     warn: Callable[[str], None] = _ignore
     show_problems: Callable[[Sequence[Problem]], None] = _ignore
     while_sending: Callable[[], AbstractContextManager[None]] = _no_guard
+    use_cache: bool = False
 
     def credentials(self) -> Credentials:
         """The credentials from the environment (CredentialsError when there are none)."""
@@ -140,6 +146,48 @@ class Runtime:
 
         value = self.env.get(PLAN_KEY_VARIABLE, "")
         return value.encode("utf-8") if value else None
+
+    def config_cache(self) -> EntryCache | None:
+        """The cache of checked IVR files for this run (one for the whole run), or None when
+        it is not used."""
+        return self._cache
+
+    def state_memo(self) -> StateMemo | None:
+        """The state files checked before, kept in the same cache; None without the cache."""
+        cache = self._cache
+        if cache is None:
+            return None
+        from ivrsync.config.cache import SeenBytes
+        from ivrsync.state import state_fingerprint
+
+        return SeenBytes(cache, state_fingerprint())
+
+    def save_cache(self) -> None:
+        """Write what this run added to the cache, and say once why it could not be used or
+        written (it never fails a run)."""
+        cache = self._cache
+        if cache is not None:
+            cache.save()
+            if cache.problem is not None:
+                self.warn(cache.problem)
+
+    @cached_property
+    def _cache(self) -> EntryCache | None:
+        if not self.use_cache:
+            return None
+        # Imported here: commands that read no IVR files (state, drift) do not load the YAML side.
+        from ivrsync.config.cache import EntryCache
+        from ivrsync.config.entries import namespace
+
+        smartflo = self.settings.smartflo
+        # The dialect settings change no summary today (bodies and digests keep the canonical
+        # `|`; the recordings mapping is the reader's), but they say what a reference means:
+        # keyed on them, a change costs one cold run and can never leave a stale entry.
+        return EntryCache(
+            self.settings.cache.dir,
+            namespace=namespace((smartflo.separator, smartflo.recordings)),
+            max_bytes=self.settings.cache.max_mib << 20,
+        )
 
     def telephony_checks(self) -> TelephonyChecks:
         """The telephony checks as the settings ask: `[checks]` severities, `[routing]` entry

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ivrsync.commands.runtime import Runtime
+from ivrsync.config.cache import EntryCache
 from ivrsync.config.validate import load_config_dir, load_config_set
 from ivrsync.errors import ConfigError
 from ivrsync.files import display_path
@@ -25,18 +26,19 @@ def validate(
     config_dir: str | Path,
     strict: bool = False,
     checks: TelephonyChecks | None = None,
+    cache: EntryCache | None = None,
 ) -> ValidateResult:
     """Check `paths` (files or folders), or the config folder when `paths` is empty.
 
     Raises UsageError only when a named path or the config folder does not exist; every problem
-    of every file is in the result.
+    of every file is in the result, the same with a `cache` as without.
     """
     if paths and Path(config_dir).is_dir():
-        config_set = _named_within_folder(paths, config_dir, checks)
+        config_set = _named_within_folder(paths, config_dir, checks, cache)
     elif paths:
-        config_set = load_config_set(paths, checks=checks)
+        config_set = load_config_set(paths, checks=checks, cache=cache)
     else:
-        config_set = load_config_dir(config_dir, checks=checks)
+        config_set = load_config_dir(config_dir, checks=checks, cache=cache)
     if config_set.files_read == 0:
         config_set = replace(
             config_set, problems=(*config_set.problems, _nothing_found(paths, config_dir))
@@ -46,12 +48,15 @@ def validate(
 
 
 def _named_within_folder(
-    paths: Sequence[str], config_dir: str | Path, checks: TelephonyChecks | None
+    paths: Sequence[str],
+    config_dir: str | Path,
+    checks: TelephonyChecks | None,
+    cache: EntryCache | None,
 ) -> ConfigSet:
     """The named files checked against the whole config folder (so `ivr|<id>` and duplicate
     checks see every IVR, as the pre-commit hook needs), with only their problems reported."""
-    named = load_config_set(paths, checks=checks)
-    everything = load_config_set([config_dir, *paths], checks=checks)
+    named = load_config_set(paths, checks=checks, cache=cache)
+    everything = load_config_set([config_dir, *paths], checks=checks, cache=cache)
     shown = {p.file for p in named.problems} | {c.source for c in named.configs}
     shown |= {c.source for c in named.new}
     shown |= {display_path(path) for path in paths}
@@ -83,7 +88,9 @@ def require_valid_configs(
 
     Raises ConfigError when any file has an error, saying `consequence` ("no plan was made").
     """
-    config_set = load_config_dir(config_dir, checks=runtime.telephony_checks())
+    cache = runtime.config_cache()
+    config_set = load_config_dir(config_dir, checks=runtime.telephony_checks(), cache=cache)
+    runtime.save_cache()
     if config_set.problems:
         runtime.show_problems(config_set.problems)
     if not config_set.ok:

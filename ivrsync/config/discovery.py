@@ -25,10 +25,17 @@ YAML_SUFFIXES = (".yaml", ".yml")
 class Discovery:
     """The files to read, sorted and without repeats, and folders that could not be searched."""
 
-    files: tuple[Path, ...]
+    #: The files as the operating system names them (what `open` takes), and as `display_path`
+    #: shows them; in the same order.
+    names: tuple[str, ...]
     problems: tuple[Problem, ...]
-    displays: tuple[str, ...] = ()  # display_path() of each of `files`
+    displays: tuple[str, ...] = ()
     refused: int = 0  # files found but not taken (a name that is not UTF-8)
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """`names` as paths."""
+        return tuple(Path(name) for name in self.names)
 
 
 def discover(paths: Iterable[str | Path]) -> Discovery:
@@ -40,15 +47,15 @@ def discover(paths: Iterable[str | Path]) -> Discovery:
     A file whose path is not UTF-8 is left out with a problem naming it escaped (`caf\\xe9.yaml`).
     The result is sorted by display path. Raises `UsageError` when a path does not exist at all.
     """
-    found: dict[str, Path] = {}
+    found: dict[str, str] = {}
     problems: list[Problem] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for file in _walk(path, problems):
-                found.setdefault(display_path(file), file)
+            for display, name in _walk(str(raw), problems):
+                found.setdefault(display, name)
         elif path.exists() or path.is_symlink():
-            found.setdefault(display_path(path), path)
+            found.setdefault(display_path(path), str(raw))
         else:
             raise UsageError(
                 f"{escaped_name(str(raw))}: no such file or directory",
@@ -70,7 +77,7 @@ def discover(paths: Iterable[str | Path]) -> Discovery:
         )
     names = sorted(found)
     return Discovery(
-        files=tuple(found[name] for name in names),
+        names=tuple(found[name] for name in names),
         problems=tuple(problems),
         displays=tuple(names),
         refused=len(refused),
@@ -94,9 +101,11 @@ def escaped_name(name: str) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
-def _walk(folder: Path, problems: list[Problem]) -> list[Path]:
+def _walk(folder: str, problems: list[Problem]) -> list[tuple[str, str]]:
+    """(display path, path) of every YAML file under `folder`."""
+
     def report(exc: OSError) -> None:
-        where = Path(exc.filename) if exc.filename else folder
+        where = Path(exc.filename) if exc.filename else Path(folder)
         problems.append(
             Problem(
                 file=escaped_name(display_path(where)),
@@ -108,9 +117,19 @@ def _walk(folder: Path, problems: list[Problem]) -> list[Path]:
             )
         )
 
-    files: list[Path] = []
+    files: list[tuple[str, str]] = []
     for root, dirs, names in os.walk(folder, onerror=report):
         # Hidden folders (.git, .venv, editor state) hold no IVRs but may hold other YAML.
         dirs[:] = [name for name in dirs if not name.startswith(".")]
-        files.extend(Path(root, name) for name in names if name.endswith(YAML_SUFFIXES))
+        # One display path per folder, not per file: a name from a listing holds no separator
+        # and is never `.` or `..`, so the file's display path is the folder's plus the name.
+        if not names:
+            continue
+        at_cwd = os.path.abspath(root) == os.getcwd()
+        prefix = "" if at_cwd else display_path(root).rstrip("/") + "/"
+        files.extend(
+            (prefix + name, os.path.join(root, name))
+            for name in names
+            if name.endswith(YAML_SUFFIXES)
+        )
     return files

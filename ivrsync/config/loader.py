@@ -1,11 +1,10 @@
 """Read and parse IVR YAML files, and say where things are in them.
 
-The module that parses YAML (`yaml_errors` words its errors, `positions` finds nodes). Parsing
-runs on PyYAML's C parser (`CSafeLoader`, or the pure-Python `SafeLoader` when libyaml is
-missing) with one addition: the constructor notices duplicate keys, which PyYAML would silently
-collapse. Node positions are *not* kept on the happy path: when a caller needs the line and
-column of a JSON path (to report a problem), `LoadedFile` composes the text again, once, and
-looks nodes up in it (`LoadedFile.locate`). A valid file costs one C parse and nothing more.
+Reading is bounded and never blocks (`read_config`); parsing is `ivrsync.config.parsing`'s
+(`yaml_errors` words its errors, `positions` finds nodes). Node positions are *not* kept on the
+happy path: when a caller needs the line and column of a JSON path (to report a problem),
+`LoadedFile` composes the text again, once, and looks nodes up in it (`LoadedFile.locate`). A
+valid file costs one C parse and nothing more.
 
 Hostile files end in a Problem, never a crash or a stall: reading stops at MAX_CONFIG_BYTES; a
 value PyYAML's constructors cannot build (`!!int "abc"`, `!!timestamp "x"`, a date that is no
@@ -19,139 +18,30 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import sys
-from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import Node, ScalarNode
 
-from ivrsync.config.positions import MERGE_TAG, JsonPath, NodeIndex, format_path, mark
-from ivrsync.config.yaml_errors import describe_bad_value, describe_yaml_error, duplicate_key_hint
+from ivrsync.config.parsing import BadValue, compose, parse, resolved_tag
+from ivrsync.config.positions import JsonPath, NodeIndex, format_path, mark
+from ivrsync.config.yaml_errors import (
+    describe_bad_value,
+    describe_yaml_error,
+    duplicate_key_hint,
+)
 from ivrsync.files import FileRefusedError, display_path, read_limited
 from ivrsync.model import Problem, Severity
 
-try:
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - libyaml is present wherever the wheels are
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
-
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_CACHED_SCALAR_LENGTH = 64
-_CACHE_SIZE = 50_000
 
 #: The largest IVR file ivrsync reads. An IVR file is one or two KB; anything near this bound is
 #: not an IVR file, and reading it whole (a 1 GB file in a pull request) would cost the CI job its
 #: memory.
 MAX_CONFIG_BYTES = 4 << 20
-
-#: What the constructors of PyYAML's safe loader raise for a value they cannot build: int() and
-#: float() of the text (`!!int "abc"`, too many digits), a failed regex match (`!!timestamp "x"`),
-#: a missing table entry (`!!bool "maybe"`), datetime's range checks (`2001-13-45`).
-_CONSTRUCTION_ERRORS = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError)
-
-
-class _BadValue(Exception):
-    """A value no constructor could build; `reason` is "invalid" or "too long"."""
-
-    def __init__(self, node: Node, reason: str) -> None:
-        super().__init__(reason)
-        self.node = node
-        self.reason = reason
-
-
-def _too_many_digits(value: int) -> bool:
-    """Whether `str(value)` would exceed Python's int-string limit (and so raise ValueError)."""
-    limit = sys.get_int_max_str_digits()
-    # Below 2**64 an int has at most 20 digits: the exact check is for the rare huge ones.
-    return limit > 0 and value.bit_length() > 64 and abs(value) >= 10**limit
-
-
-@dataclass(frozen=True)
-class _DuplicateKey:
-    key: str
-    first: tuple[int, int]  # 1-based line, column
-    again: tuple[int, int]
-
-
-class _Loader(_BaseLoader):
-    """The safe loader plus duplicate-key detection.
-
-    The check costs one dict per mapping: keys are constructed once (construct_object caches them,
-    so the base class reuses the same objects) and looked up in a dict.
-    """
-
-    #: Plain scalar -> its resolved tag. Resolving runs a few regexes per scalar and the same
-    #: keys and small values recur in every file, so remembering them makes this loader faster
-    #: than a plain CSafeLoader. The result depends on the value alone: safe loaders have no path
-    #: resolvers. Bounded, so odd input cannot grow it without limit.
-    _plain_tags: ClassVar[dict[str, str]] = {}
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.duplicates: list[_DuplicateKey] = []
-        self.octal_integers = False
-
-    def construct_yaml_int(self, node: ScalarNode) -> int:
-        # YAML 1.1 (PyYAML) reads `030` as octal 24; YAML 1.2 (editors) reads 30. Note it, so
-        # validation can ask which was meant (cheap: this runs for integers only).
-        text = node.value.lstrip("+-")
-        if text[:1] == "0" and len(text.lstrip("0_")) > 1 and text.replace("_", "").isdigit():
-            self.octal_integers = True
-        try:
-            value = int(super().construct_yaml_int(node))
-        except ValueError as exc:
-            if "integer string conversion" in str(exc):  # the digits limit of int()
-                raise _BadValue(node, "too long") from None
-            raise
-        # Hexadecimal and base-60 integers are not bound by that limit, but every later str()
-        # or repr() of them would be.
-        if _too_many_digits(value):
-            raise _BadValue(node, "too long")
-        return value
-
-    def construct_object(self, node: Node, deep: bool = False) -> Any:
-        # Every value is built here (scalars directly, collections' items through here too):
-        # the one place to turn a constructor's foreign exception into a positioned problem.
-        try:
-            return super().construct_object(node, deep=deep)
-        except _CONSTRUCTION_ERRORS:
-            raise _BadValue(node, "invalid") from None
-
-    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is ScalarNode and implicit[0]:
-            tag = self._plain_tags.get(value)
-            if tag is None:
-                tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
-                if len(value) <= _CACHED_SCALAR_LENGTH and len(self._plain_tags) < _CACHE_SIZE:
-                    self._plain_tags[value] = tag
-            return tag
-        return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
-
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        # The base class flattens `<<` merges into node.value in place; keep the explicit
-        # entries, since a merged key overridden by an explicit one is no duplicate.
-        explicit = list(node.value)
-        mapping = super().construct_mapping(node, deep=deep)
-        if len(mapping) < len(node.value):  # some keys collided: find out which
-            self._record_duplicates(explicit)
-        return mapping
-
-    def _record_duplicates(self, entries: list[tuple[Node, Node]]) -> None:
-        seen: dict[Any, Node] = {}
-        for key_node, _ in entries:
-            if key_node.tag == MERGE_TAG:
-                continue
-            key = self.construct_object(key_node)  # cached: the same object as in the mapping
-            first = seen.setdefault(key, key_node)
-            if first is not key_node:
-                self.duplicates.append(_DuplicateKey(str(key), mark(first), mark(key_node)))
-
-
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 @dataclass(frozen=True)
@@ -245,11 +135,7 @@ class LoadedFile:
     def _nodes(self) -> NodeIndex | None:
         if self.text is None or not self.parsed:
             return None
-        loader = _Loader(self.text)
-        try:
-            root = loader.get_single_node()
-        finally:
-            loader.dispose()
+        root = compose(self.text)
         return None if root is None else NodeIndex(root)
 
 
@@ -259,42 +145,81 @@ def load_file(path: Path, display: str | None = None) -> LoadedFile:
     `display` is the name to report the file under (default: `display_path(path)`).
     """
     display = display or display_path(path)
+    data = read_config(path, display)
+    if isinstance(data, LoadedFile):
+        return data
+    return parse_bytes(path, display, data)
 
-    def failed(
-        message: str, hint: str, at: tuple[int, int] = (0, 0), text: str | None = None
-    ) -> LoadedFile:
-        problem = Problem(display, at[0], at[1], "", message, "error", hint)
-        return LoadedFile(path, display, text, None, parsed=False, problems=(problem,))
 
+def _failed(
+    path: str | Path, display: str, message: str, hint: str, at: tuple[int, int], text: str | None
+) -> LoadedFile:
+    problem = Problem(display, at[0], at[1], "", message, "error", hint)
+    return LoadedFile(Path(path), display, text, None, parsed=False, problems=(problem,))
+
+
+def read_config(path: str | Path, display: str) -> bytes | LoadedFile:
+    """The bytes of one IVR file, or the LoadedFile saying why it cannot be read.
+
+    Only regular files, at most MAX_CONFIG_BYTES, opened without blocking (a FIFO named x.yaml
+    must not hang the run). Never raises for bad input.
+    """
     try:
-        # Non-blocking open, then fstat: a FIFO named x.yaml must not hang the run.
-        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK)
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | os.O_CLOEXEC)
         try:
-            mode = os.fstat(fd).st_mode
-            if not stat.S_ISREG(mode):
-                kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
-                return failed(f"cannot read: {kind}", "IVR files must be regular YAML files")
-            data = read_limited(fd, limit=MAX_CONFIG_BYTES, path=display)
+            status = os.fstat(fd)
+            if not stat.S_ISREG(status.st_mode):
+                kind = "a folder" if stat.S_ISDIR(status.st_mode) else "not a regular file"
+                return _failed(
+                    path,
+                    display,
+                    f"cannot read: {kind}",
+                    "IVR files must be regular YAML files",
+                    (0, 0),
+                    None,
+                )
+            # One read of the size fstat gave (plus one byte, to see the end): an IVR file is
+            # small, and this is the one system call per file that reading costs beyond open.
+            data = os.pread(fd, min(status.st_size, MAX_CONFIG_BYTES) + 1, 0)
+            if len(data) > status.st_size or len(data) > MAX_CONFIG_BYTES:
+                # It grew meanwhile, or is too large: read it the careful, bounded way.
+                data = read_limited(fd, limit=MAX_CONFIG_BYTES, path=display)
         finally:
             os.close(fd)
     except OSError as exc:
         if isinstance(exc, FileRefusedError) and exc.errno == errno.EFBIG:
-            return failed(
+            return _failed(
+                path,
+                display,
                 f"the file is larger than {MAX_CONFIG_BYTES >> 20} MiB, the most ivrsync reads "
                 "from an IVR file",
                 "an IVR file is a few KB: keep one IVR per file, and only IVR files in the folder",
+                (0, 0),
+                None,
             )
-        return failed(
+        return _failed(
+            path,
+            display,
             f"cannot read: {exc.strerror or exc}",
             "check that the file exists and is readable (a broken link, or permissions?)",
+            (0, 0),
+            None,
         )
+    return data
+
+
+def parse_bytes(path: Path, display: str, data: bytes) -> LoadedFile:
+    """Decode and parse the bytes of one file (see `load_file`)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return failed(
+        return _failed(
+            path,
+            display,
             f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded",
             "save the file as UTF-8",
-            at=_byte_position(data, exc.start),
+            _byte_position(data, exc.start),
+            None,
         )
     return parse_text(path, display, text.removeprefix("\ufeff"))
 
@@ -310,21 +235,18 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
     """Parse the text of one file (see `load_file`)."""
 
     def failed(message: str, hint: str, at: tuple[int, int]) -> LoadedFile:
-        problem = Problem(display, at[0], at[1], "", message, "error", hint)
-        return LoadedFile(path, display, text, None, parsed=False, problems=(problem,))
+        return _failed(path, display, message, hint, at, text)
 
-    loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        document = None if node is None else loader.construct_document(node)
+        parsed = parse(text)
     except yaml.MarkedYAMLError as exc:
         return failed(*describe_yaml_error(exc, text))
-    except _BadValue as exc:
+    except BadValue as exc:
         bad = exc.node
         value = bad.value if isinstance(bad, ScalarNode) else ""
         explicit = isinstance(bad, ScalarNode) and (
             bad.style not in (None, "")  # quoted: only a tag makes it anything but text
-            or bad.tag != loader.resolve(ScalarNode, value, (True, False))
+            or bad.tag != resolved_tag(value)
         )
         message, hint = describe_bad_value(bad.tag, value, explicit=explicit, reason=exc.reason)
         return failed(message, hint, mark(bad))
@@ -343,15 +265,15 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
         return failed(
             "the YAML is nested too deeply", "an IVR file needs only three levels", (1, 1)
         )
-    finally:
-        loader.dispose()
 
+    node: Node | None = parsed.node
     if node is None:
         return failed(
             "the file is empty: it holds no IVR",
             "write one IVR mapping (id, name, ..., menu), or delete the file",
             (1, 1),
         )
+    document = parsed.document
     start = mark(node)
     if document is None:
         return failed(
@@ -359,7 +281,7 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
             "write one IVR mapping (id, name, ..., menu)",
             start,
         )
-    octal = loader.octal_integers
+    octal = parsed.octal_integers
     loaded = LoadedFile(path, display, text, document, parsed=True, octal_integers=octal)
     problems: list[Problem] = []
     if not isinstance(document, dict):
@@ -370,7 +292,7 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
                 hint="write the fields as `key: value` lines at the top level (id: 349, ...)",
             )
         )
-    for duplicate in loader.duplicates:
+    for duplicate in parsed.duplicates:
         json_path = (*loaded.mapping_path_at(duplicate.again), duplicate.key)
         problems.append(
             loaded.problem(

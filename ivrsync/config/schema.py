@@ -93,16 +93,32 @@ def _compile(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Check:
         if keyword == "$ref":
             checks.append(_compile(_resolve(value, root), root))
         elif keyword == "anyOf":
-            checks.append(_any_of(tuple(_compile(sub, root) for sub in value)))
+            patterns = _only_patterns(value)
+            if patterns is not None:
+                string = _TYPE_TESTS["string"]
+                matches = _matches_any(patterns)
+                checks.append(matches if type_test is string else _only_for(string, matches))
+            else:
+                checks.append(_any_of(tuple(_compile(sub, root) for sub in value)))
         else:
             applies_to, check = _keyword_check(keyword, value, schema, root)
-            checks.append(check if applies_to is type_test else _only_for(applies_to, check))
+            # After the type test, a keyword for that type (or a wider one) needs no guard.
+            guarded = applies_to is type_test or (applies_to, type_test) in _WIDER
+            checks.append(check if guarded else _only_for(applies_to, check))
     return _all_of(tuple(checks))
 
 
 def _all_of(checks: tuple[Check, ...]) -> Check:
+    # Two or three checks (a type and a keyword or two: most schemas here) as one expression:
+    # this runs for every value of every file, and a loop costs more than the checks.
     if len(checks) == 1:
         return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda v: first(v) and second(v)
+    if len(checks) == 3:
+        first, second, third = checks
+        return lambda v: first(v) and second(v) and third(v)
 
     def check_all(value: Any) -> bool:
         # A plain loop: all() over a generator costs an extra frame per call on this hot path.
@@ -115,7 +131,39 @@ def _all_of(checks: tuple[Check, ...]) -> Check:
 
 
 def _any_of(options: tuple[Check, ...]) -> Check:
-    return lambda v: any(check(v) for check in options)
+    def check_any(value: Any) -> bool:
+        for check in options:  # noqa: SIM110 (as in _all_of)
+            if check(value):
+                return True
+        return False
+
+    return check_any
+
+
+#: A backreference (`\1`, `(?P=name)`) would change meaning once patterns are joined.
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _only_patterns(branches: Any) -> list[str] | None:
+    """The patterns of `anyOf` branches that are each a `pattern` and nothing else (the
+    destinations' branches), else None."""
+    patterns = []
+    for branch in branches:
+        keywords = {key for key in branch if key not in _ANNOTATIONS}
+        if keywords != {"pattern"} or _BACKREFERENCE.search(branch["pattern"]):
+            return None
+        patterns.append(branch["pattern"])
+    return patterns or None
+
+
+def _matches_any(patterns: list[str]) -> Check:
+    """Whether a string matches one of `patterns`: one search of them joined, not one each."""
+    try:
+        search = re.compile("|".join(f"(?:{pattern})" for pattern in patterns)).search
+    except re.error:  # e.g. a global flag inside one: keep them apart
+        searches = [re.compile(pattern).search for pattern in patterns]
+        return lambda v: any(found(v) is not None for found in searches)
+    return lambda v: search(v) is not None
 
 
 def _resolve(reference: str, root: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -149,6 +197,10 @@ _TYPE_TESTS: dict[str, Check] = {
     "null": lambda v: v is None,
 }
 
+#: (keyword applies to, declared type's test) pairs where the type test implies the other:
+#: every integer is a number.
+_WIDER = frozenset({(_is_number, _is_integer)})
+
 
 def _type_check(value: str | list[str]) -> Check:
     names = [value] if isinstance(value, str) else value
@@ -181,13 +233,13 @@ def _keyword_check(
 
         return is_object, check_properties
     if keyword == "required":
-        names = tuple(value)
-        return is_object, lambda v: all(n in v for n in names)
+        names = frozenset(value)
+        return is_object, lambda v: names <= v.keys()
     if keyword == "additionalProperties":
         if value is not False or "patternProperties" in schema:
             raise UnsupportedSchemaError("additionalProperties other than false")
         known = frozenset(schema.get("properties", {}))
-        return is_object, lambda v: all(key in known for key in v)
+        return is_object, lambda v: known.issuperset(v)
     if keyword == "items":
         item = _compile(value, root)
 

@@ -13,22 +13,30 @@ MAX_PROBLEMS_PER_FILE of them, then one that counts the rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import gc
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ivrsync.body import body_from_document, digest_body, dtmf_key, resolve_names
-from ivrsync.config.crossfile import cross_file_problems, menu_entries
+from ivrsync.body import digest_body, referenced_names, resolve_names
+from ivrsync.config.cache import EntryCache
+from ivrsync.config.crossfile import cross_file_problems
 from ivrsync.config.discovery import discover
-from ivrsync.config.explain import explain, integer_fields
-from ivrsync.config.loader import LoadedFile, load_file
+from ivrsync.config.entries import decode_entries, summary_entry, summary_from_entry
+from ivrsync.config.explain import explain
+from ivrsync.config.filechecks import menu_problems, octal_problems
+from ivrsync.config.loader import LoadedFile, parse_bytes, read_config
+from ivrsync.config.names import is_new
 from ivrsync.config.schema import (
     Check,
     UnsupportedSchemaError,
     compile_check,
     load_schema,
 )
+from ivrsync.config.summary import FileSummary, summarize
 from ivrsync.errors import UsageError
 from ivrsync.flow.checks import check_config_set
 from ivrsync.model import ConfigSet, IvrConfig, NewIvrConfig, Problem, TelephonyChecks
@@ -76,7 +84,10 @@ def _fast_check() -> Check:
 
 
 def load_config_set(
-    paths: Sequence[str | Path], *, checks: TelephonyChecks | None = None
+    paths: Sequence[str | Path],
+    *,
+    checks: TelephonyChecks | None = None,
+    cache: EntryCache | None = None,
 ) -> ConfigSet:
     """Read and validate IVR files into a `ConfigSet`.
 
@@ -86,59 +97,160 @@ def load_config_set(
     files without errors (warnings allowed), sorted by id. Once no file has an error, the
     telephony checks (`ivrsync.flow.checks`) run as `checks` sets them (None: the defaults); one
     set to `error` makes the set not `ok` but leaves its IVR in `configs`.
+
+    With `cache`, each file's own result (`FileSummary`) is taken from it when the file's bytes
+    are known, and stored in it when they are not (`cache.save()` writes them); the checks
+    across files run over every file on every run. The result is the same with or without a
+    cache.
     """
     discovery = discover(paths)
-    files = [
-        load_file(path, display)
-        for path, display in zip(discovery.files, discovery.displays, strict=True)
-    ]
-    problems: list[Problem] = list(discovery.problems)
-    for file in files:
-        problems.extend(file.problems)
-        if file.is_mapping:
-            problems.extend(schema_problems(file))
-            problems.extend(_menu_problems(file))
-            problems.extend(_octal_problems(file))
-    problems.extend(cross_file_problems(files))
+    with _collection_paused():
+        files = _summaries(discovery.names, discovery.displays, cache)
+        problems: list[Problem] = list(discovery.problems)
+        for file in files:
+            problems.extend(file.problems)
+        problems.extend(cross_file_problems(files))
 
-    failed = {p.file for p in problems if p.is_error}
-    valid = [file for file in files if file.is_mapping and file.display not in failed]
-    configs, new = _configs(valid)
-    if not failed:
-        problems.extend(check_config_set(configs, files, checks or TelephonyChecks()))
-    return ConfigSet(
-        configs=tuple(configs),
-        problems=tuple(_capped(problems)),
-        files_read=len(discovery.files) + discovery.refused,
-        new=tuple(new),
-    )
+        failed = {p.file for p in problems if p.is_error}
+        configs, new = _configs([file for file in files if file.display not in failed])
+        if not failed:
+            problems.extend(check_config_set(configs, files, checks or TelephonyChecks()))
+        if cache is not None:
+            _store_positions(files, cache)
+        return ConfigSet(
+            configs=tuple(configs),
+            problems=tuple(_capped(problems)),
+            files_read=len(discovery.names) + discovery.refused,
+            new=tuple(new),
+        )
 
 
-def _configs(valid: Sequence[LoadedFile]) -> tuple[list[IvrConfig], list[NewIvrConfig]]:
+def _configs(valid: Sequence[FileSummary]) -> tuple[list[IvrConfig], list[NewIvrConfig]]:
     """The valid files as IVRs with ids (sorted by id) and new ones (sorted by name).
 
     Name references (`ivr|@Sales`) to IVRs with ids become `ivr|<id>` here, so the body, its
     digest and the state are the same as if the file had written the id; references to new IVRs
-    stay until apply has created them.
+    stay until apply has created them. A set without name references costs one scan.
     """
-    ids = {
-        file.document["name"].strip(): file.document["id"]
-        for file in valid
-        if "id" in file.document
-    }
     configs: list[IvrConfig] = []
     new: list[NewIvrConfig] = []
     for file in valid:
-        body = resolve_names(body_from_document(file.document), ids)
-        name = file.document["name"]
-        if "id" in file.document:
-            ivr_id = file.document["id"]
-            configs.append(IvrConfig(ivr_id, name, file.display, body, digest_body(body)))
-        else:
-            new.append(NewIvrConfig(name, file.display, body, digest_body(body)))
+        config = file.config()
+        if config is not None:
+            configs.append(config)
+        elif is_new(file) and file.body is not None and file.digest is not None:
+            new.append(NewIvrConfig(file.body["name"], file.display, file.body, file.digest))
+    if any(referenced_names(c.body) for c in configs) or any(referenced_names(c.body) for c in new):
+        ids = {config.name.strip(): config.id for config in configs}
+        configs = [_resolved(config, ids) for config in configs]
+        new = [_resolved(config, ids) for config in new]
     configs.sort(key=lambda config: config.id)
     new.sort(key=lambda config: (config.name, config.source))
     return configs, new
+
+
+_Config = TypeVar("_Config", IvrConfig, NewIvrConfig)
+
+
+def _resolved(config: _Config, ids: Mapping[str, int]) -> _Config:
+    if not referenced_names(config.body):
+        return config
+    body = resolve_names(config.body, ids)
+    return replace(config, body=body, digest=digest_body(body))
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused, for as long as many files are read.
+
+    Tens of thousands of long-lived values (documents, bodies, problems) make each automatic
+    collection scan them all again, for a third of the time of reading them; none of them forms
+    a cycle, so nothing is left for a collection to find. Restored as it was, also on errors.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _summaries(
+    names: Sequence[str], displays: Sequence[str], cache: EntryCache | None
+) -> list[FileSummary]:
+    """Each file's summary: from `cache` when it holds the entry of its bytes, else worked out
+    (and stored in `cache`)."""
+    read = [read_config(name, display) for name, display in zip(names, displays, strict=True)]
+    keys: list[bytes | None] = [None] * len(read)
+    found: list[FileSummary | None] = [None] * len(read)
+    if cache is not None and cache.enabled:
+        hits: list[int] = []
+        payloads: list[bytes] = []
+        for index, data in enumerate(read):
+            if isinstance(data, bytes):
+                key = keys[index] = cache.key(data)
+                payload = cache.get(key)
+                if payload is not None:
+                    hits.append(index)
+                    payloads.append(payload)
+        for index, entry in zip(hits, decode_entries(payloads), strict=True):
+            data = read[index]
+            assert isinstance(data, bytes)
+            summary = summary_from_entry(
+                entry, display=displays[index], path=names[index], data=data
+            )
+            if summary is None:  # foreign or damaged: worked out again and rewritten
+                cache.forget(keys[index] or b"")
+            else:
+                summary.cache_key = keys[index]
+                found[index] = summary
+    summaries = []
+    for index, data in enumerate(read):
+        summary = found[index]
+        if summary is None:
+            summary = _worked_out(names[index], displays[index], data, cache, keys[index])
+        summaries.append(summary)
+    return summaries
+
+
+def _worked_out(
+    name: str,
+    display: str,
+    data: bytes | LoadedFile,
+    cache: EntryCache | None,
+    key: bytes | None,
+) -> FileSummary:
+    if isinstance(data, LoadedFile):  # unreadable: nothing to key it by, nothing to cache
+        return summarize(data, data.problems)
+    file = parse_bytes(Path(name), display, data)
+    summary = summarize(file, file_problems(file))
+    if key is not None and cache is not None:
+        entry = summary_entry(summary)
+        if entry is not None:
+            cache.put(key, entry)
+            summary.cache_key = key
+    return summary
+
+
+def _store_positions(files: Sequence[FileSummary], cache: EntryCache) -> None:
+    """Rewrite the entries of summaries whose positions were looked up in this run."""
+    for file in files:
+        if file.located and file.cache_key is not None:
+            entry = summary_entry(file)
+            if entry is not None:
+                cache.put(file.cache_key, entry)
+
+
+def file_problems(file: LoadedFile) -> list[Problem]:
+    """Every problem of one file on its own: reading and parsing, the schema, the menu's keys,
+    octal-looking integers."""
+    problems = list(file.problems)
+    if file.is_mapping:
+        problems.extend(schema_problems(file))
+        problems.extend(menu_problems(file))
+        problems.extend(octal_problems(file))
+    return problems
 
 
 def _order(problem: Problem) -> tuple[str, int, int, str, str, str, str]:
@@ -218,60 +330,12 @@ def _shallow(document: dict[Any, Any]) -> dict[Any, Any]:
     return shallow
 
 
-def _menu_problems(file: LoadedFile) -> list[Problem]:
-    """The same DTMF key twice in one menu (`1` and `"1"` are the same key)."""
-    first_seen: dict[str, int] = {}
-    problems: list[Problem] = []
-    for index, entry in menu_entries(file.document):
-        option = entry.get("option")
-        if not isinstance(option, str | int) or isinstance(option, bool):
-            continue
-        key = dtmf_key(option)
-        first = first_seen.setdefault(key, index)
-        if first != index:
-            first_line = file.locate(("menu", first, "option"))[0]
-            path = ("menu", index, "option")
-            problems.append(
-                file.problem(
-                    f"option '{key}' appears twice in the menu (first at line {first_line})",
-                    at=file.locate(path),
-                    json_path=path,
-                    hint="each key can lead to one destination only: remove or change one entry",
-                )
-            )
-    return problems
-
-
-def _octal_problems(file: LoadedFile) -> Iterator[Problem]:
-    """Integers written with a leading zero: `timeout: 030` is 24 to PyYAML, 30 to editors."""
-    if not file.octal_integers:
-        return
-    places: list[tuple[tuple[str | int, ...], object]] = [
-        ((key,), value) for key, value in file.document.items()
-    ]
-    for index, entry in menu_entries(file.document):
-        places.extend((("menu", index, key), value) for key, value in entry.items())
-    for path, value in places:
-        # Only where a number belongs: elsewhere the schema already reports the wrong type.
-        if path[-1] not in integer_fields() or not isinstance(value, int):
-            continue
-        written = file.source_text(path) or ""
-        digits = written.lstrip("+-").replace("_", "")
-        if not (digits[:1] == "0" and len(digits.lstrip("0")) > 1):
-            continue
-        field = str(path[-1])
-        decimal = int(written.replace("_", ""), 10)
-        yield file.problem(
-            f"{written} starts with 0, so YAML reads it as the octal number {value}, "
-            f"while editors read {decimal}",
-            at=file.locate(path),
-            json_path=path,
-            hint=f"write {field}: {value} or {field}: {decimal}, whichever you mean, "
-            "without the leading 0",
-        )
-
-
-def load_config_dir(config_dir: str | Path, *, checks: TelephonyChecks | None = None) -> ConfigSet:
+def load_config_dir(
+    config_dir: str | Path,
+    *,
+    checks: TelephonyChecks | None = None,
+    cache: EntryCache | None = None,
+) -> ConfigSet:
     """`load_config_set([config_dir])`, with a clear error when the folder is missing.
 
     Raises `UsageError` naming the folder and the ways to point ivrsync at another one.
@@ -283,7 +347,7 @@ def load_config_dir(config_dir: str | Path, *, checks: TelephonyChecks | None = 
             hint="run ivrsync from the repository root, or point --config-dir "
             "(or IVRSYNC_CONFIG_DIR) at the folder holding the IVR files",
         )
-    return load_config_set([config_dir], checks=checks)
+    return load_config_set([config_dir], checks=checks, cache=cache)
 
 
 def document_errors(document: dict[str, Any]) -> list[str]:

@@ -120,6 +120,12 @@ class _Reporter:
 def _check_one(config: IvrConfig, report: _Reporter) -> None:
     body = config.body
     timeout = body["timeout"]
+    if (
+        MIN_TIMEOUT <= timeout <= MAX_TIMEOUT
+        and body["timeout_destination"] != _HANGUP
+        and body["invalid_destination"] != _HANGUP
+    ):
+        return  # the usual IVR, told apart at once: this runs for every IVR of every run
     if timeout < MIN_TIMEOUT:
         report(
             "timeout-length",
@@ -161,13 +167,16 @@ def _internal_edges(ivrs: Mapping[int, IvrConfig]) -> tuple[dict[int, list[int]]
     successors: dict[int, list[int]] = {}
     exits: set[int] = set()
     for ivr_id, config in ivrs.items():
+        targets = targets_of(config.body)
+        # `ivr_id_of`, inline: this runs once per edge of every IVR, and most are no IVR.
         inside = []
-        for target in targets_of(config.body):
-            target_id = ivr_id_of(target)
-            if target_id is not None and target_id in ivrs:
-                inside.append(target_id)
-            else:
-                exits.add(ivr_id)
+        for target in targets:
+            if target[:4] == "ivr|":
+                ident = target[4:]
+                if ident.isascii() and ident.isdigit() and int(ident) in ivrs:
+                    inside.append(int(ident))
+        if len(inside) < len(targets):
+            exits.add(ivr_id)
         successors[ivr_id] = inside
     return successors, exits
 
@@ -178,7 +187,9 @@ def _check_loops(
     exits: set[int],
     report: _Reporter,
 ) -> None:
-    for component in _strongly_connected(sorted(ivrs), successors):
+    # Only IVRs from which no way out can be reached can be in an inescapable loop, and they
+    # are closed under their routes: their components are found alone (usually none are left).
+    for component in _strongly_connected(_trapped(successors, exits), successors):
         members = set(component)
         if any(m in exits for m in members):
             continue
@@ -196,6 +207,22 @@ def _check_loops(
                 "or hangup|1",
                 key=True,
             )
+
+
+def _trapped(successors: Mapping[int, list[int]], exits: set[int]) -> list[int]:
+    """The IVRs, sorted, that no route takes to an IVR with a way out of the set."""
+    callers: dict[int, list[int]] = {}
+    for source, targets in successors.items():
+        for target in targets:
+            callers.setdefault(target, []).append(source)
+    leaving = set(exits)
+    pending = list(exits)
+    while pending:
+        for caller in callers.get(pending.pop(), ()):
+            if caller not in leaving:
+                leaving.add(caller)
+                pending.append(caller)
+    return sorted(ivr_id for ivr_id in successors if ivr_id not in leaving)
 
 
 def _strongly_connected(

@@ -35,10 +35,11 @@ def ivr_ref(ivr_id: int) -> str:
 
 def ivr_id_of(ref: str) -> int | None:
     """The IVR id of an `ivr|<id>` reference; None for any other reference."""
-    kind, _, ident = ref.partition("|")
-    if kind == "ivr" and ident.isascii() and ident.isdigit():
-        return int(ident)
-    return None
+    # Most references name no IVR: the prefix test first (it runs for every edge of every IVR).
+    if not ref.startswith("ivr|"):
+        return None
+    ident = ref[4:]
+    return int(ident) if ident.isascii() and ident.isdigit() else None
 
 
 def key_rank(key: str) -> int:

@@ -36,6 +36,7 @@ from ivrsync.settings.schema import (
     SETTINGS,
     SETTINGS_BY_NAME,
     ApplySettings,
+    CacheSettings,
     ChecksSettings,
     PathsSettings,
     RoutingSettings,
@@ -61,6 +62,7 @@ class Settings:
     """
 
     paths: PathsSettings
+    cache: CacheSettings
     smartflo: SmartfloSettings
     apply: ApplySettings
     routing: RoutingSettings
@@ -172,6 +174,7 @@ def resolve_settings(
         _raise_problems(problems)
     return Settings(
         paths=PathsSettings(**values["paths"]),
+        cache=CacheSettings(**values["cache"]),
         smartflo=SmartfloSettings(**values["smartflo"]),
         apply=ApplySettings(**values["apply"]),
         routing=RoutingSettings(**values["routing"]),

@@ -123,6 +123,23 @@ class PathsSettings:
 
 
 @dataclass(frozen=True)
+class CacheSettings:
+    """The cache of checked IVR files, which makes a run after a small change fast."""
+
+    dir: Path = setting(
+        PathText(),
+        Path(".ivrsync/cache"),
+        doc="Folder of the cache of checked IVR files (never committed; safe to delete).",
+        env="IVRSYNC_CACHE_DIR",
+    )
+    max_mib: int = setting(
+        Integer(1, 4096),
+        64,
+        doc="Most MiB the cache keeps; entries the runs used least recently go first.",
+    )
+
+
+@dataclass(frozen=True)
 class SmartfloSettings:
     """The Smartflo API: address, credentials, timing, and the dialect (separator, auth_scheme,
     recordings) that `ivrsync probe` records."""
@@ -245,6 +262,7 @@ class ChecksSettings:
 SECTIONS: Mapping[str, type] = MappingProxyType(
     {
         "paths": PathsSettings,
+        "cache": CacheSettings,
         "smartflo": SmartfloSettings,
         "apply": ApplySettings,
         "routing": RoutingSettings,

@@ -16,15 +16,19 @@ from ivrsync.state.document import (
 )
 from ivrsync.state.intents import CreateIntents
 from ivrsync.state.merge import merge_states
+from ivrsync.state.seen import Memo as StateMemo
+from ivrsync.state.seen import fingerprint as state_fingerprint
 from ivrsync.state.store import StateLock, StateStore
 
 __all__ = [
     "CreateIntents",
     "StateLock",
+    "StateMemo",
     "StateStore",
     "encode_state_document",
     "merge_states",
     "read_state_document",
     "read_state_file",
     "render_state_document",
+    "state_fingerprint",
 ]

@@ -24,6 +24,7 @@ from ivrsync.state.journal import (
     journal_to_replay,
     read_journal_document,
 )
+from ivrsync.state.seen import Memo, checked_copy, state_seen_before
 
 #: What identifies one version of the state file: inode, modification time, size.
 Stamp = tuple[int, int, int]
@@ -42,12 +43,16 @@ def current_stamp(path: Path) -> Stamp | None:
         return None
 
 
-def read_state_file(path: Path, *, for_writing: bool) -> tuple[State, Stamp | None]:
+def read_state_file(
+    path: Path, *, for_writing: bool, memo: Memo | None = None
+) -> tuple[State, Stamp | None]:
     """The state file alone, and the stamp of the file read (None when there is none).
 
     A missing file is the empty state. Raises StateError naming `path`: unreadable, not a
     regular file, larger than MAX_STATE_BYTES, corrupt, newer; with `for_writing`, a symbolic
-    link (the run would have to replace it at the end, after its changes were applied).
+    link (the run would have to replace it at the end, after its changes were applied). With a
+    `memo` (and not `for_writing`), bytes checked before are read from the copy it keeps
+    (`ivrsync.state.seen`), and bytes checked now leave one.
     """
     try:
         fd = open_regular_file(path, follow_symlinks=not for_writing)
@@ -77,6 +82,13 @@ def read_state_file(path: Path, *, for_writing: bool) -> tuple[State, Stamp | No
         raise StateError(
             f"cannot read the state file {path}: {exc.strerror or exc}", hint=hint
         ) from exc
+    if memo is not None and not for_writing:
+        copy = memo.get(data)
+        state = None if copy is None else state_seen_before(copy)
+        if state is None:
+            state = read_state_document(data, path)
+            memo.put(data, checked_copy(state))
+        return state, stamp
     return read_state_document(data, path), stamp
 
 

@@ -165,6 +165,7 @@ def parse_id(value: object, where: str, *, key: bool = False) -> int:
 
 
 _CONTAINERS: Final = (dict, list)
+_TEXT_ONLY: Final = frozenset({str})
 
 
 def _deeper_than(value: dict[Any, Any] | list[Any], levels: int) -> bool:
@@ -184,10 +185,14 @@ def _deeper_than(value: dict[Any, Any] | list[Any], levels: int) -> bool:
 
 def _body_too_deep(body: Mapping[str, Any]) -> bool:
     """Whether `body` nests more than MAX_BODY_DEPTH levels (the body itself is one)."""
-    # Bodies are flat (scalars, lists of strings): the usual case is these two loops, no more.
+    # Bodies are flat (scalars, lists of strings): the usual case is these two loops, no more,
+    # and a list of nothing but text is passed over by its item types, gathered in C.
     for value in body.values():
         if isinstance(value, _CONTAINERS):
-            for item in value.values() if isinstance(value, dict) else value:
+            items = value.values() if isinstance(value, dict) else value
+            if set(map(type, items)) <= _TEXT_ONLY:
+                continue
+            for item in items:
                 if isinstance(item, _CONTAINERS) and _deeper_than(item, MAX_BODY_DEPTH - 2):
                     return True
     return False

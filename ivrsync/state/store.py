@@ -40,6 +40,7 @@ from ivrsync.state.document import CorruptDocument, encode_state_document
 from ivrsync.state.intents import CreateIntents
 from ivrsync.state.journal import Journal, Record, apply_record, header_line, record_line, replay
 from ivrsync.state.lockfile import HeldLock, LockFile
+from ivrsync.state.seen import Memo
 
 
 class UnrecordedChangeError(StateError):
@@ -58,8 +59,10 @@ class UnrecordedChangeError(StateError):
 class StateStore:
     """The state file at `path`, its journal and its lock. Cheap to create; touches no file."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, memo: Memo | None = None) -> None:
         self.path = Path(path)
+        #: State files checked before (`ivrsync.state.seen`), for `load` and `read`.
+        self.memo = memo
 
     def _beside(self, suffix: str) -> Path:
         """The file named like the state file plus `suffix`, in its folder."""
@@ -101,7 +104,7 @@ class StateStore:
 
     def read(self) -> StateView:
         """`load()`, also saying how many journal records were replayed. Never writes."""
-        base, _ = read_state_file(self.path, for_writing=False)
+        base, _ = read_state_file(self.path, for_writing=False, memo=self.memo)
         journal = read_journal_file(self.journal_path, base, self.path)
         if journal is None:
             return StateView(base, 0)

@@ -1,0 +1,309 @@
+"""The cache of per-file results on disk: JSON entries keyed by a hash of a file's bytes.
+
+What an entry holds is `ivrsync.config.summary`'s business; this module stores, finds, bounds and
+shares them. The folder (`[cache] dir`, default `.ivrsync/cache/`) holds:
+
+    CACHEDIR.TAG, .gitignore ("*")    so backup tools and git leave it alone
+    pack-<random>.jsonl               entries, one a line: `<key> <check> <JSON>`
+
+A key is blake2b of a file's bytes, keyed by the *namespace*: a digest of everything else the
+result depends on (ivrsync's code, the schema, the libraries, the settings that matter). A line's
+check is blake2b of its key and JSON, so a torn or flipped line is a miss, not a wrong result.
+Only the entries looked up are decoded, so stale entries cost a run next to nothing.
+
+Each run that worked something out adds one pack, written atomically under a name of its own
+(a temporary file renamed into place, without fsync: a crash loses cache entries, never more).
+When packs pile up, the folder outgrows its bound, or a pack is bad, the run instead writes one
+pack of the entries it used plus the most recent others up to the bound, and deletes the packs it
+read. Two processes at once each write their own pack and delete only packs they read: a pack
+deleted under a reader is a miss. Nothing here raises: a cache that cannot be read or written is
+no cache, and `problem` says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+
+from ivrsync.files import FileRefusedError, read_regular_file, write_atomically
+
+PACK_PREFIX = "pack-"
+PACK_SUFFIX = ".jsonl"
+#: Packs read before the run compacts them into one.
+MAX_PACKS = 16
+#: Entries a run did not use are kept up to this much (a quarter of the bound at most); a run
+#: that read more than twice as much it did not use compacts the cache.
+SLACK_BYTES = 2 << 20
+#: The most packs looked at: more is no folder ivrsync wrote (the rest are deleted unread).
+_MAX_LISTED = 64
+_KEY_BYTES = 16
+_CHECK_BYTES = 8
+_HEADER = b"ivrsync-cache 2\n"
+_MARKERS = {
+    "CACHEDIR.TAG": b"Signature: 8a477f597d28d172789f06886806bc55\n"
+    b"# This file marks ivrsync's cache (https://bford.info/cachedir/): safe to delete.\n",
+    ".gitignore": b"# ivrsync's cache: never committed.\n*\n",
+}
+
+
+def _remove(path: Path) -> None:
+    """Delete a pack read (or refused) by this run; one gone already is no matter, and an empty
+    folder in a pack's place (no file ivrsync wrote) goes too, so it is not refused each run."""
+    try:
+        os.unlink(path)
+    except IsADirectoryError:
+        with contextlib.suppress(OSError):
+            os.rmdir(path)
+    except OSError:
+        pass
+
+
+def _size_of(lines: dict[bytes, bytes]) -> int:
+    return sum(len(key) + len(line) + 2 for key, line in lines.items())
+
+
+def _namespace_digest(namespace: bytes) -> bytes:
+    return hashlib.blake2b(namespace, digest_size=32).digest()
+
+
+def _check(key: bytes, payload: bytes) -> bytes:
+    """A line's check: blake2b of its payload keyed by its key (so a damaged key fails too)."""
+    return hashlib.blake2b(payload, digest_size=_CHECK_BYTES, key=key).hexdigest().encode("ascii")
+
+
+class EntryCache:
+    """The entries of one cache folder under one namespace, for one run.
+
+    `get` and `put` work in memory; `save` writes what this run added (see the module's
+    docstring). `enabled` is false when the folder cannot be used (then `problem` says why, and
+    every `get` misses and `save` writes nothing).
+    """
+
+    def __init__(self, folder: Path, *, namespace: bytes, max_bytes: int) -> None:
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self.problem: str | None = None
+        self._namespace = _namespace_digest(namespace)
+        self._lines: dict[bytes, bytes] = {}  # key (hex) -> `check JSON` as read
+        self._used: dict[bytes, bytes] = {}  # key -> the line's payload, for this run's entries
+        self._added: dict[bytes, bytes] = {}
+        self._read: list[str] = []  # pack names read (or refused), for compaction
+        self._bad = False
+        self._size = 0
+        self.enabled = self._usable_folder()
+        if self.enabled:
+            self._load()
+
+    def key(self, data: bytes) -> bytes:
+        """The key of a file with these bytes, in this namespace (32 hex digits)."""
+        digest = hashlib.blake2b(data, digest_size=_KEY_BYTES, key=self._namespace)
+        return digest.hexdigest().encode("ascii")
+
+    def get(self, key: bytes) -> bytes | None:
+        """The stored JSON of `key`, or None: missing, or its line fails its check."""
+        line = self._added.get(key) or self._lines.get(key)
+        if line is None:
+            return None
+        check, _, payload = line.partition(b" ")
+        if check != _check(key, payload):
+            self._bad = True
+            return None
+        self._used[key] = line
+        return payload
+
+    def put(self, key: bytes, payload: bytes) -> None:
+        """Store `payload` (JSON text, ASCII, no line breaks) as the entry of `key`."""
+        line = _check(key, payload) + b" " + payload
+        self._added[key] = line
+        self._used[key] = line
+
+    def forget(self, key: bytes) -> None:
+        """Drop the entry of `key` (it was unusable): it is rewritten or left out by `save`."""
+        self._bad = True
+        self._lines.pop(key, None)
+        self._used.pop(key, None)
+
+    def save(self) -> None:
+        """Write this run's new entries; compact the folder when it needs it. Never raises."""
+        if not self.enabled or not (self._added or self._bad):
+            return
+        added = _size_of(self._added)
+        unused = self._size - (_size_of(self._used) - added)
+        compact = (
+            self._bad
+            or len(self._read) >= MAX_PACKS
+            or self._size + added > self.max_bytes
+            or unused > 2 * self._slack
+        )
+        try:
+            if compact:
+                written = self._write_pack(self._compacted())
+                for name in self._read:
+                    _remove(self.folder / name)
+                self._read, self._size = [written[0]], written[1]
+            else:
+                written = self._write_pack(self._added.items())
+                self._read.append(written[0])
+                self._size += written[1]
+        except OSError as exc:
+            self.problem = f"could not write the cache in {self.folder}: {exc.strerror or exc}"
+            return
+        self._lines.update(self._added)
+        self._added = {}
+        self._bad = False
+
+    @property
+    def _slack(self) -> int:
+        """How much beyond this run's entries a compacted cache keeps: entries of other
+        folders, branches or versions, the newest first."""
+        return min(SLACK_BYTES, self.max_bytes // 4)
+
+    def _compacted(self) -> list[tuple[bytes, bytes]]:
+        """This run's entries first, then the others newest first, within `max_bytes`."""
+        kept: dict[bytes, bytes] = {}
+        size = len(_HEADER)
+        bound = self.max_bytes
+        for key, line in (*self._used.items(), *reversed(self._lines.items())):
+            if key in kept:
+                continue
+            if key not in self._used:
+                bound = min(bound, size + self._slack)  # from here on, the others
+            size += len(key) + len(line) + 2
+            if size > bound:
+                break
+            kept[key] = line
+        return list(kept.items())
+
+    def _write_pack(self, lines: Iterable[tuple[bytes, bytes]]) -> tuple[str, int]:
+        """Write a new pack of `lines`: its name and size."""
+        data = _HEADER + b"".join(key + b" " + line + b"\n" for key, line in lines)
+        # A name no other run picks: two runs at once never write the same pack.
+        name = f"{PACK_PREFIX}{os.urandom(8).hex()}{PACK_SUFFIX}"
+        write_atomically(self.folder / name, data, durable=False)
+        return name, len(data)
+
+    def _usable_folder(self) -> bool:
+        """Make the folder and its markers when missing; refuse a link or a non-folder."""
+        try:
+            if not os.path.lexists(self.folder):
+                self.folder.mkdir(parents=True, exist_ok=True)
+            found = os.lstat(self.folder).st_mode
+            if stat.S_ISLNK(found):
+                self.problem = (
+                    f"the cache folder {self.folder} is a symbolic link, and ivrsync does not "
+                    "write through links: this run is not cached"
+                )
+                return False
+            if not stat.S_ISDIR(found):
+                self.problem = f"the cache folder {self.folder} is not a folder: not cached"
+                return False
+            for name, content in _MARKERS.items():
+                if not os.path.lexists(self.folder / name):
+                    write_atomically(self.folder / name, content, durable=False)
+        except OSError as exc:
+            self.problem = f"cannot use the cache folder {self.folder}: {exc.strerror or exc}"
+            return False
+        return True
+
+    def _load(self) -> None:
+        packs = []
+        try:
+            with os.scandir(self.folder) as found:
+                for item in found:
+                    if item.name.startswith(PACK_PREFIX) and item.name.endswith(PACK_SUFFIX):
+                        with contextlib.suppress(OSError):
+                            packs.append((item.stat(follow_symlinks=False).st_mtime_ns, item.name))
+        except OSError:
+            return
+        packs.sort()
+        if len(packs) > _MAX_LISTED:
+            self._read.extend(name for _, name in packs[:-_MAX_LISTED])
+            self._bad = True
+            packs = packs[-_MAX_LISTED:]
+        for _, name in packs:  # oldest first: a newer pack's entry wins
+            self._read.append(name)
+            self._read_pack(name)
+
+    def _read_pack(self, name: str) -> None:
+        try:
+            data = read_regular_file(
+                self.folder / name, limit=self.max_bytes, follow_symlinks=False
+            )
+        except FileNotFoundError:  # another run compacted it away meanwhile
+            self._read.remove(name)
+            return
+        except OSError:
+            # A link, a special file, too large, unreadable: no pack to use, one to replace.
+            self._bad = True
+            return
+        if not data.startswith(_HEADER):
+            self._bad = True
+            return
+        self._size += len(data)
+        lines = data[len(_HEADER) :].split(b"\n")
+        if lines.pop():  # torn at the end
+            self._bad = True
+        try:
+            # In C, a line at a time: a pack holds thousands. A line without a key and a space
+            # fails here; then the lines are taken one by one, and the bad ones left out.
+            found = dict(line.split(b" ", 1) for line in lines)
+        except ValueError:
+            found = dict(line.split(b" ", 1) for line in lines if b" " in line)
+            self._bad = True
+        self._lines.update(found)
+
+
+class SeenBytes:
+    """What a reader made of some bytes, kept as entries of `cache` under `namespace` (what the
+    reader's result depends on besides the bytes). The state's reader takes one
+    (`ivrsync.state.StateMemo`)."""
+
+    def __init__(self, cache: EntryCache, namespace: bytes) -> None:
+        self._cache = cache
+        self._namespace = _namespace_digest(namespace)
+
+    def get(self, data: bytes) -> bytes | None:
+        return self._cache.get(self._key(data))
+
+    def put(self, data: bytes, payload: bytes) -> None:
+        self._cache.put(self._key(data), payload)
+
+    def _key(self, data: bytes) -> bytes:
+        digest = hashlib.blake2b(data, digest_size=_KEY_BYTES, key=self._namespace)
+        return digest.hexdigest().encode("ascii")
+
+
+def clear_cache(folder: Path) -> tuple[int, int]:
+    """Delete every pack (and leftover temporary file) in `folder`: (files removed, bytes freed).
+
+    Only files ivrsync names (`pack-*.jsonl`, `.pack-*.tmp`) go; the folder and its markers stay.
+    A missing folder is an empty cache. Raises OSError when the folder cannot be listed, and
+    FileRefusedError when it is a symbolic link (nothing is deleted through one).
+    """
+    if not os.path.lexists(folder):
+        return 0, 0
+    if os.path.islink(folder):
+        raise FileRefusedError(
+            errno.ELOOP,
+            f"{folder} is a symbolic link; ivrsync does not delete through links",
+            folder,
+        )
+    removed = freed = 0
+    with os.scandir(folder) as found:
+        for item in found:
+            name = item.name
+            ours = name.startswith(PACK_PREFIX) and name.endswith(PACK_SUFFIX)
+            ours = ours or (name.startswith("." + PACK_PREFIX) and name.endswith(".tmp"))
+            if not ours:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                size = item.stat(follow_symlinks=False).st_size
+                os.unlink(folder / name)
+                removed += 1
+                freed += size
+    return removed, freed
