@@ -310,3 +310,22 @@ def test_plan_says_when_a_stopped_apply_left_a_create_unfinished(
             "a stopped apply left 1 create(s) unfinished (Returns menu); the next apply "
             "completes them from the live IVRs before it creates anything"
         ) in result.stderr
+
+
+def test_a_new_ivr_gets_the_telephony_checks_of_one_ivr_before_it_is_created(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    folder = tmp_path / "ivr-configs"
+    folder.mkdir()
+    text = new_ivr_text("Returns menu").replace(
+        "invalid_destination: extension|05047530002", "invalid_destination: hangup|1"
+    )
+    (folder / "a.yaml").write_text(text, "utf-8")
+
+    result = run_cli("validate", "--config-dir", str(folder))
+
+    assert result.exit_code == 0
+    assert (
+        f"{folder / 'a.yaml'}:8:22: warning: invalid_destination: callers who press a wrong key "
+        "6 times are cut off: invalid_destination is hangup|1 [hangup-fallback]"
+    ) in result.stdout

@@ -114,7 +114,7 @@ def load_config_set(
         failed = {p.file for p in problems if p.is_error}
         configs, new = _configs([file for file in files if file.display not in failed])
         if not failed:
-            problems.extend(check_config_set(configs, files, checks or TelephonyChecks()))
+            problems.extend(check_config_set(configs, files, checks or TelephonyChecks(), new))
         if cache is not None:
             _store_positions(files, cache)
         return ConfigSet(

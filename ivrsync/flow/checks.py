@@ -23,7 +23,14 @@ from typing import Any, Protocol
 from ivrsync.body import menu_of
 from ivrsync.flow.graph import ivr_id_of, targets_of
 from ivrsync.flow.walk import find_ivr, ivrs_by_id
-from ivrsync.model import PERSON_TYPES, CheckLevel, IvrConfig, Problem, TelephonyChecks
+from ivrsync.model import (
+    PERSON_TYPES,
+    CheckLevel,
+    IvrConfig,
+    NewIvrConfig,
+    Problem,
+    TelephonyChecks,
+)
 
 #: Rule name -> default level. The names are what `[checks]` in ivrsync.toml takes.
 RULES: Mapping[str, CheckLevel] = MappingProxyType(
@@ -52,16 +59,33 @@ class LocatedFile(Protocol):
 
 
 def check_config_set(
-    configs: Sequence[IvrConfig], files: Sequence[Any], checks: TelephonyChecks
+    configs: Sequence[IvrConfig],
+    files: Sequence[Any],
+    checks: TelephonyChecks,
+    new: Sequence[NewIvrConfig] = (),
 ) -> list[Problem]:
-    """`telephony_problems` as `load_config_set` runs it: `files` are its loaded files."""
-    return telephony_problems(
+    """`telephony_problems` as `load_config_set` runs it: `files` are its loaded files.
+
+    New IVRs (`new`) get the checks of one IVR alone (timeouts, hang-up fallbacks), so a review
+    sees them before the create; the checks of the graph (loops, reachability, people) need
+    ids, and see a new IVR from the apply that gives it one.
+    """
+    located = {file.display: file for file in files}
+    problems = telephony_problems(
         configs,
         severities=checks.severities,
         entry_points=checks.entry_points,
         person_within=checks.person_within,
-        files={file.display: file for file in files},
+        files=located,
     )
+    if new:
+        levels = {rule: checks.severities.get(rule, default) for rule, default in RULES.items()}
+        report = _Reporter(levels, located)
+        for config in new:
+            # Id 0 stands in: these checks read the body only, and no message shows an id.
+            _check_one(IvrConfig(0, config.name, config.source, config.body, config.digest), report)
+        problems.extend(sorted(report.problems))
+    return problems
 
 
 def telephony_problems(
