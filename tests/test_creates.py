@@ -213,3 +213,24 @@ def test_a_corrupt_intents_file_is_an_error_naming_it(tmp_path: Path, text: str)
     path.write_text(text, encoding="utf-8")
     with pytest.raises(StateError, match=r"create intents file .*state\.json\.creates"):
         CreateIntents(path).load()
+
+
+def test_a_saved_plan_whose_create_was_edited_is_refused_before_anything_is_sent() -> None:
+    from dataclasses import replace
+
+    from ivrsync.errors import PlanFileError
+    from ivrsync.plan.verify import verify_saved_plan
+
+    plan, _ = plan_desired([], [_new("Returns")], State(None, 0))
+    verify_saved_plan(plan, State(None, 0))  # as made: holds up
+    [create] = plan.creates
+    louder = dict(create.body, timeout=999)
+    edits = [
+        replace(create, body=louder, digest=digest_body(louder)),  # fails the schema
+        replace(create, digest="sha256:" + "0" * 64),  # not its body's digest
+        replace(create, fields=create.fields[1:]),  # shows less than it sends
+        replace(create, routes_to=("Elsewhere",)),  # says it waits for another
+    ]
+    for edited in edits:
+        with pytest.raises(PlanFileError, match="new 'Returns': "):
+            verify_saved_plan(replace(plan, creates=(edited,)), State(None, 0))

@@ -9,22 +9,44 @@ against the current state, exactly the field changes the plan shows (what the re
 
 from __future__ import annotations
 
-from ivrsync.body import body_from_document, digest_body, document_from_body
+from ivrsync.body import body_from_document, digest_body, document_from_body, referenced_names
 from ivrsync.config.validate import document_errors
 from ivrsync.errors import PlanFileError
-from ivrsync.model import BODY_FIELDS, Change, Plan, State
+from ivrsync.model import BODY_FIELDS, Change, Create, Plan, State
 from ivrsync.plan.diff import all_fields, diff_bodies
 
 
 def verify_saved_plan(plan: Plan, state: State) -> None:
     """Raise PlanFileError naming every change whose body or fields do not hold up."""
-    problems = [f"  {c.id} {c.name}: {why}" for c in plan.changes if (why := _problem(c, state))]
+    problems = [f"  new {c.name!r}: {why}" for c in plan.creates if (why := _create_problem(c))]
+    problems += [f"  {c.id} {c.name}: {why}" for c in plan.changes if (why := _problem(c, state))]
     if problems:
         raise PlanFileError(
             "the plan file does not hold up; nothing was sent:\n" + "\n".join(problems),
             hint="apply only plans CI made itself (its own artifacts); make and review a new "
             "plan with `ivrsync plan --out FILE`",
         )
+
+
+def _create_problem(create: Create) -> str | None:
+    """Why a saved create does not hold up, as `_problem` asks of the others; None when it does."""
+    body = create.body
+    if list(body) != list(BODY_FIELDS):
+        return "its body has other fields than the POST body's"
+    document = document_from_body(1, body)
+    del document["id"]  # a new IVR's file has none
+    errors = document_errors(document)
+    if errors:
+        return "its body fails the schema: " + "; ".join(errors[:3])
+    if body_from_document(document) != dict(body):
+        return "its body is not in canonical form (no plan made by ivrsync looks like this)"
+    if digest_body(body) != create.digest:
+        return "its body does not match its digest"
+    if body.get("name") != create.name or referenced_names(body) != create.routes_to:
+        return "its name or the new IVRs it routes to are not its body's"
+    if all_fields(body) != create.fields:
+        return "the field changes it shows are not what its body does (edited after review?)"
+    return None
 
 
 def _problem(change: Change, state: State) -> str | None:
