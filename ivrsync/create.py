@@ -28,7 +28,7 @@ from typing import Protocol
 
 from ivrsync.errors import AmbiguousCreateError, ApiError
 from ivrsync.files import utc_timestamp
-from ivrsync.model import Create, CreateIntent, Outcome, OutcomeStatus, StateEntry
+from ivrsync.model import Body, Create, CreateIntent, Outcome, OutcomeStatus, StateEntry
 from ivrsync.plan.creates import resolved_body
 
 #: Seconds between the reads that look for an IVR the server said it created, in case the list
@@ -62,6 +62,8 @@ class CreateReport:
 
     outcomes: list[Outcome] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)
+    #: What each IVR created in this run was sent, by its new id: for the read-back.
+    sent: dict[int, tuple[str, Body]] = field(default_factory=dict)
     stop_reason: str | None = None
     stop_hint: str = ""
 
@@ -175,6 +177,7 @@ def _create_one(
     if len(found) == 1:
         outcome = _complete(creating, intent, found[0], message)
         report.ids[create.name.strip()] = found[0]
+        report.sent[found[0]] = (create.name, body)
         before.add(found[0])
         return outcome
     if len(found) > 1:

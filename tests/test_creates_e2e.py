@@ -329,3 +329,25 @@ def test_a_new_ivr_gets_the_telephony_checks_of_one_ivr_before_it_is_created(
         f"{folder / 'a.yaml'}:8:22: warning: invalid_destination: callers who press a wrong key "
         "6 times are cut off: invalid_destination is hangup|1 [hangup-fallback]"
     ) in result.stdout
+
+
+def test_a_created_ivr_is_read_back_and_a_wrong_separator_named(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    from ivrsync.fake_smartflo import FakeSmartflo
+
+    # The server takes `||` and mangles a `|` reference instead of refusing it: the create
+    # "succeeds", and only reading it back shows the damage.
+    with FakeSmartflo(token=TOKEN, separator="||", separator_strict=False) as fake:
+        folder = tmp_path / "ivr-configs"
+        folder.mkdir()
+        (folder / "returns.yaml").write_text(new_ivr_text("Returns menu"), "utf-8")
+        args = ["apply", "--config-dir", str(folder), "--state", str(tmp_path / "s.json")]
+        result = run_cli(
+            *args, "--base-url", fake.url, "--auto-approve", env={"SMARTFLO_API_TOKEN": TOKEN}
+        )
+
+        assert result.exit_code == 1
+        assert len(fake.posts()) == 1
+        assert "separator" in result.stdout + result.stderr
+        assert "Returns menu" in result.stdout + result.stderr

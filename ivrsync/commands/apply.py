@@ -33,6 +33,7 @@ from ivrsync.errors import UsageError
 from ivrsync.model import (
     PUT_ACTIONS,
     ApplyReport,
+    Body,
     Change,
     Outcome,
     Plan,
@@ -216,7 +217,13 @@ def _send(
         unsent += _not_attempted(ready, hooks)
         ready = ()
     rest = _put(
-        replace(plan, changes=ready, creates=()), request, runtime, hooks, client=client, lock=lock
+        replace(plan, changes=ready, creates=()),
+        request,
+        runtime,
+        hooks,
+        client=client,
+        lock=lock,
+        created=created.sent,
     )
     assert rest.report is not None or not ready
     outcomes = (*created.outcomes, *unsent, *(rest.report.outcomes if rest.report else ()))
@@ -239,11 +246,18 @@ def _put(
     *,
     client: _Client,
     lock: StateLock,
+    created: Mapping[int, tuple[str, Body]] | None = None,
 ) -> ApplyResult:
-    """PUT the plan, the canary first when asked, then read back what was applied."""
+    """PUT the plan, the canary first when asked, then read back what was applied (and what
+    the create phase `created`, by new id)."""
     settings = runtime.settings.apply
     if plan.is_empty:
-        return ApplyResult(plan, None)
+        if not created:
+            return ApplyResult(plan, None)
+        nothing = ApplyReport(outcomes=())
+        return ApplyResult(
+            plan, None, read_back=_read_back(client, nothing, plan, runtime, created)
+        )
 
     def run(part: Plan) -> ApplyReport:
         return apply_plan(
@@ -261,7 +275,8 @@ def _put(
     canary = puts[0] if settings.canary and len(puts) > 1 else None
     if canary is None:
         report = run(plan)
-        return ApplyResult(plan, report, read_back=_read_back(client, report, plan, runtime))
+        mismatches = _read_back(client, report, plan, runtime, created)
+        return ApplyResult(plan, report, read_back=mismatches)
     first = run(replace(plan, changes=(canary,)))
     mismatches = _read_back(client, first, plan, runtime) if first.ok else ()
     rest = tuple(change for change in plan.changes if change.id != canary.id)
@@ -275,16 +290,22 @@ def _put(
     others = run(replace(plan, changes=rest))
     report = _merged(first, others.outcomes, reason=others.stop_reason, hint=others.stop_hint)
     report = replace(report, interrupted=others.interrupted)
-    mismatches = _read_back(client, others, plan, runtime)
+    mismatches = _read_back(client, others, plan, runtime, created)
     return ApplyResult(plan, report, read_back=mismatches, canary=canary.id)
 
 
 def _read_back(
-    client: IvrLister, report: ApplyReport, plan: Plan, runtime: Runtime
+    client: IvrLister,
+    report: ApplyReport,
+    plan: Plan,
+    runtime: Runtime,
+    created: Mapping[int, tuple[str, Body]] | None = None,
 ) -> tuple[ReadBackMismatch, ...]:
-    """Compare the IVRs `report` applied with one read of the live account (when asked)."""
-    applied = {outcome.id for outcome in report.applied}
-    if not runtime.settings.apply.read_back or not applied:
+    """Compare the IVRs `report` applied (and those `created`, by new id: what they were
+    POSTed) with one read of the live account (when asked)."""
+    applied = {outcome.id for outcome in report.applied if outcome.action != "create"}
+    created = created or {}
+    if not runtime.settings.apply.read_back or not (applied or created):
         return ()
     live = fetch_live(client, recordings=runtime.settings.smartflo.recordings)
     sent = [
@@ -292,6 +313,7 @@ def _read_back(
         for change in plan.changes
         if change.id in applied and change.body is not None
     ]
+    sent += [(ivr_id, name, body) for ivr_id, (name, body) in sorted(created.items())]
     unreadable = {ivr_id: error.message for ivr_id, error in live.unreadable.items()}
     return read_back(sent, live.ivrs, unreadable)
 
