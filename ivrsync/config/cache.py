@@ -106,9 +106,11 @@ class EntryCache:
 
     def get(self, key: bytes) -> bytes | None:
         """The stored JSON of `key`, or None: missing, or its line fails its check."""
-        line = self._added.get(key) or self._lines.get(key)
+        line = self._added.get(key)  # this run's own entry first
         if line is None:
-            return None
+            line = self._lines.get(key)
+            if line is None:
+                return None
         check, _, payload = line.partition(b" ")
         if check != _check(key, payload):
             self._bad = True

@@ -128,15 +128,19 @@ def _summary(entry: Any, display: str, path: str | Path, data: bytes) -> FileSum
         and set(map(type, order)) <= _INT
         and sorted(order) == list(range(len(values[-2])))
     ):
-        summary = FileSummary(display, (), is_mapping=True, ivr_id=ivr_id, name=name)
-        summary.set_body(
-            dict(zip(BODY_FIELDS, values)),  # noqa: B905 - the lengths are checked above
-            digest,
-            tuple(order),
+        return FileSummary(
+            display,
+            (),
+            is_mapping=True,
+            ivr_id=ivr_id,
+            name=name,
+            destinations=None,
+            menu_order=tuple(order),
+            body=dict(zip(BODY_FIELDS, values)),  # noqa: B905 - the lengths are checked above
+            digest=digest,
             path=path,
             source=data,
         )
-        return summary
     problems = tuple(_problem(raw, display) for raw in _list(raw_problems))
     _require(kind in (_OTHER, _BROKEN, _MAPPING) and type(kind) is int)
     _require(ivr_id is None or (_natural(ivr_id) and ivr_id > 0))

@@ -37,6 +37,7 @@ from ivrsync.files import FileRefusedError, display_path, read_limited
 from ivrsync.model import Problem, Severity
 
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_READ_FLAGS = os.O_RDONLY | _O_NONBLOCK | os.O_CLOEXEC
 
 #: The largest IVR file ivrsync reads. An IVR file is one or two KB; anything near this bound is
 #: not an IVR file, and reading it whole (a 1 GB file in a pull request) would cost the CI job its
@@ -165,7 +166,7 @@ def read_config(path: str | Path, display: str) -> bytes | LoadedFile:
     must not hang the run). Never raises for bad input.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, _READ_FLAGS)
         try:
             status = os.fstat(fd)
             if not stat.S_ISREG(status.st_mode):

@@ -96,20 +96,6 @@ class FileSummary:
         self._located = False
         self._file: LoadedFile | None = None
 
-    def set_body(
-        self,
-        body: Body,
-        digest: str,
-        menu_order: tuple[int, ...],
-        *,
-        path: str | Path,
-        source: str | bytes,
-    ) -> None:
-        """Give a summary made without them its body (its destinations are the body's)."""
-        self.body, self.digest, self._menu_order = body, digest, menu_order
-        self._destinations = None
-        self._path, self._source = path, source
-
     @property
     def destinations(self) -> tuple[tuple[tuple[str | int, ...], str], ...]:
         """Every destination written as text, with its JSON path: the destination fields, then

@@ -8,7 +8,10 @@ problem of every file is collected; nothing is raised for bad input.
 Speed: a valid document costs one `is_valid` pass of a cached validator. Error messages (and the
 line/column lookups behind them) are only worked out for documents that fail it, and validation
 stays linear in the size of a file however many problems it has: a file reports at most
-MAX_PROBLEMS_PER_FILE of them, then one that counts the rest.
+MAX_PROBLEMS_PER_FILE of them, then one that counts the rest. With a cache (`config/cache.py`),
+a file whose bytes were checked before is not parsed at all: its `FileSummary` (its own
+problems, body, and what the checks across files read) comes from the cache, and the checks
+across files run over all summaries, so the result is the same either way.
 """
 
 from __future__ import annotations
