@@ -16,7 +16,11 @@ from ivrsync.config.summary import FileSummary
 from ivrsync.model import Problem
 
 
-def cross_file_problems(files: Sequence[FileSummary]) -> list[Problem]:
+def cross_file_problems(
+    files: Sequence[FileSummary], referring_files: Sequence[FileSummary] = ()
+) -> list[Problem]:
+    """Every problem across `files`; `referring_files` are those with a name reference
+    (`config.names.referring`), found once by the caller, which resolves them too."""
     # Counted first (in C), grouped only for what is there twice: this runs over every file of
     # every run, and repeats are rare.
     ids = Counter(file.ivr_id for file in files)
@@ -72,7 +76,7 @@ def cross_file_problems(files: Sequence[FileSummary]) -> list[Problem]:
                 if value[:4] == "ivr|" and not _known(value, known_ids):
                     problems.extend(_unknown_ivr_problems(file, known_ids))
                     break
-        problems.extend(name_problems(files))
+        problems.extend(name_problems(files, referring_files))
     return problems
 
 

@@ -23,22 +23,30 @@ def is_new(file: FileSummary) -> bool:
     return file.is_mapping and file.ivr_id is None
 
 
-def name_problems(files: Sequence[FileSummary]) -> list[Problem]:
-    """Every name reference problem of the set (the usual set has no name reference at all,
-    and costs one scan of its destinations)."""
-    referring = [
-        file
-        for file in files
-        if file.is_mapping
-        and any(v.startswith(NAME_REFERENCE_PREFIX) for v in file.destination_values())
-    ]
-    if not referring:
+def referring(files: Sequence[FileSummary]) -> list[FileSummary]:
+    """The files with a name reference: one plain scan of every destination (this runs over
+    every file of every run, and most sets have none)."""
+    found = []
+    for file in files:
+        if file.is_mapping:
+            for value in file.destination_values():
+                if value[:5] == NAME_REFERENCE_PREFIX:
+                    found.append(file)
+                    break
+    return found
+
+
+def name_problems(
+    files: Sequence[FileSummary], referring_files: Sequence[FileSummary]
+) -> list[Problem]:
+    """Every name reference problem of the set; `referring_files`: `referring(files)`."""
+    if not referring_files:
         return []
     names = Counter(file.name.strip() for file in files if file.name is not None)
     problems: list[Problem] = []
-    for file in referring:
+    for file in referring_files:
         problems.extend(_lookup_problems(file, names))
-    problems.extend(_loop_problems([file for file in referring if is_new(file)], files))
+    problems.extend(_loop_problems([file for file in referring_files if is_new(file)], files))
     return problems
 
 

@@ -32,7 +32,7 @@ from ivrsync.config.entries import decode_entries, summary_entry, summary_from_e
 from ivrsync.config.explain import explain
 from ivrsync.config.filechecks import menu_problems, octal_problems
 from ivrsync.config.loader import LoadedFile, parse_bytes, read_config
-from ivrsync.config.names import is_new
+from ivrsync.config.names import is_new, referring
 from ivrsync.config.schema import (
     Check,
     UnsupportedSchemaError,
@@ -112,10 +112,13 @@ def load_config_set(
         problems: list[Problem] = list(discovery.problems)
         for file in files:
             problems.extend(file.problems)
-        problems.extend(cross_file_problems(files))
+        referring_files = referring(files)
+        problems.extend(cross_file_problems(files, referring_files))
 
         failed = {p.file for p in problems if p.is_error}
-        configs, new = _configs([file for file in files if file.display not in failed])
+        configs, new = _configs(
+            [file for file in files if file.display not in failed], resolve=bool(referring_files)
+        )
         if not failed:
             problems.extend(check_config_set(configs, files, checks or TelephonyChecks(), new))
         if cache is not None:
@@ -128,12 +131,14 @@ def load_config_set(
         )
 
 
-def _configs(valid: Sequence[FileSummary]) -> tuple[list[IvrConfig], list[NewIvrConfig]]:
+def _configs(
+    valid: Sequence[FileSummary], *, resolve: bool
+) -> tuple[list[IvrConfig], list[NewIvrConfig]]:
     """The valid files as IVRs with ids (sorted by id) and new ones (sorted by name).
 
     Name references (`ivr|@Sales`) to IVRs with ids become `ivr|<id>` here, so the body, its
     digest and the state are the same as if the file had written the id; references to new IVRs
-    stay until apply has created them. A set without name references costs one scan.
+    stay until apply has created them. `resolve`: some file has a name reference.
     """
     configs: list[IvrConfig] = []
     new: list[NewIvrConfig] = []
@@ -143,7 +148,7 @@ def _configs(valid: Sequence[FileSummary]) -> tuple[list[IvrConfig], list[NewIvr
             configs.append(config)
         elif is_new(file) and file.body is not None and file.digest is not None:
             new.append(NewIvrConfig(file.body["name"], file.display, file.body, file.digest))
-    if any(referenced_names(c.body) for c in configs) or any(referenced_names(c.body) for c in new):
+    if resolve:
         ids = {config.name.strip(): config.id for config in configs}
         configs = [_resolved(config, ids) for config in configs]
         new = [_resolved(config, ids) for config in new]
