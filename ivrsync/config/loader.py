@@ -28,11 +28,6 @@ from yaml.nodes import Node, ScalarNode
 
 from ivrsync.config.parsing import BadValue, compose, parse, resolved_tag
 from ivrsync.config.positions import JsonPath, NodeIndex, format_path, mark
-from ivrsync.config.yaml_errors import (
-    describe_bad_value,
-    describe_yaml_error,
-    duplicate_key_hint,
-)
 from ivrsync.files import FileRefusedError, display_path, read_limited
 from ivrsync.model import Problem, Severity
 
@@ -241,6 +236,9 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
     try:
         parsed = parse(text)
     except yaml.MarkedYAMLError as exc:
+        # Imported here: only a broken file needs the wording (and its modules cost start-up).
+        from ivrsync.config.yaml_errors import describe_yaml_error
+
         return failed(*describe_yaml_error(exc, text))
     except BadValue as exc:
         bad = exc.node
@@ -249,6 +247,8 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
             bad.style not in (None, "")  # quoted: only a tag makes it anything but text
             or bad.tag != resolved_tag(value)
         )
+        from ivrsync.config.yaml_errors import describe_bad_value
+
         message, hint = describe_bad_value(bad.tag, value, explicit=explicit, reason=exc.reason)
         return failed(message, hint, mark(bad))
     except yaml.YAMLError as exc:
@@ -301,7 +301,7 @@ def parse_text(path: Path, display: str, text: str) -> LoadedFile:
                 f"again at line {duplicate.again[0]}",
                 at=duplicate.again,
                 json_path=json_path,
-                hint=duplicate_key_hint(json_path, duplicate.again[0]),
+                hint=_duplicate_key_hint(json_path, duplicate.again[0]),
             )
         )
     if not problems:
@@ -321,3 +321,9 @@ def _kind(value: object) -> str:
     if isinstance(value, str):
         return "a single text value"
     return f"a single {type(value).__name__} value"
+
+
+def _duplicate_key_hint(json_path: JsonPath, line: int) -> str:
+    from ivrsync.config.yaml_errors import duplicate_key_hint
+
+    return duplicate_key_hint(json_path, line)
