@@ -20,7 +20,6 @@ from ivrsync.body import referenced_names
 from ivrsync.commands.creating import (
     CreateClient,
     check_names_free,
-    recorded_creates,
     recover,
     run_creates,
     write_back,
@@ -164,7 +163,7 @@ def apply(request: ApplyRequest, runtime: Runtime, hooks: ApplyHooks) -> ApplyRe
                 config_set.new,
                 state,
                 targets=request.targets or None,
-                recorded=recorded_creates(store),
+                recorded=store.intents.recorded(),
             )
             write_back(write_backs, store, runtime)
         hooks.show_plan(plan)

@@ -72,11 +72,6 @@ def _recovered(outcome: Outcome) -> str:
     return line + (f" ({outcome.hint})" if outcome.hint else "")
 
 
-def recorded_creates(store: StateStore) -> dict[str, int]:
-    """The new IVRs recorded in the state whose id is not yet in their file, by name."""
-    return {i.name: i.ivr_id for i in store.intents.load() if i.ivr_id is not None}
-
-
 def write_back(write_backs: Sequence[WriteBack], store: StateStore, runtime: Runtime) -> None:
     """Write the ids a stopped run recorded but did not write into their files (no request);
     each intent goes once its id is in the file. Call it holding the state lock."""

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivrsync.commands.creating import recorded_creates
 from ivrsync.commands.live import fetch_refreshed
 from ivrsync.commands.runtime import Runtime
 from ivrsync.commands.validate import require_valid_configs
@@ -76,7 +75,7 @@ def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
         config_set.new,
         state,
         targets=request.targets or None,
-        recorded=recorded_creates(store),
+        recorded=store.intents.recorded(),
     )
     refreshed: RefreshedPlan | None = None
     if request.refresh:

@@ -52,6 +52,10 @@ class CreateIntents:
         except (CorruptDocument, NotJson) as exc:
             raise self._error(f"is corrupt: {exc}") from None
 
+    def recorded(self) -> dict[str, int]:
+        """The creates recorded in the state whose id is not yet in their file: id by name."""
+        return {i.name: i.ivr_id for i in self.load() if i.ivr_id is not None}
+
     def add(self, intent: CreateIntent) -> None:
         """Write `intent` down (durable when this returns), replacing one of the same name."""
         kept = [i for i in self.load() if i.name != intent.name]
