@@ -20,14 +20,15 @@ from ivrsync.body import referenced_names
 from ivrsync.commands.creating import (
     CreateClient,
     check_names_free,
+    creating,
     recover,
-    run_creates,
     write_back,
 )
 from ivrsync.commands.live import fetch_refreshed
 from ivrsync.commands.plan import check_targets
 from ivrsync.commands.runtime import Runtime
 from ivrsync.commands.validate import require_valid_configs
+from ivrsync.create import create_ivrs
 from ivrsync.errors import UsageError
 from ivrsync.model import (
     PUT_ACTIONS,
@@ -47,7 +48,7 @@ from ivrsync.plan.refresh import check_conflicts
 from ivrsync.plan.safety import Rail, check_mass_change
 from ivrsync.plan.verify import check_plan_current, verify_saved_plan
 from ivrsync.smartflo.live import IvrLister, fetch_live
-from ivrsync.state import StateLock, StateStore
+from ivrsync.state import StateLock, StateStore, recorded_ids
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ def apply(request: ApplyRequest, runtime: Runtime, hooks: ApplyHooks) -> ApplyRe
                 config_set.new,
                 state,
                 targets=request.targets or None,
-                recorded=store.intents.recorded(),
+                recorded=recorded_ids(store.intents.load()),
             )
             write_back(write_backs, store, runtime)
         hooks.show_plan(plan)
@@ -205,13 +206,21 @@ def _send(
     """Create the new IVRs, then PUT the rest (the canary first when asked), then read back."""
     if not plan.creates:
         return _put(plan, request, runtime, hooks, client=client, lock=lock)
-    created = run_creates(
-        plan, client, store, lock, runtime, live=live, on_outcome=hooks.on_outcome
+    created = create_ivrs(
+        plan.creates,
+        creating(client, store, lock, runtime),
+        live=live,
+        on_outcome=hooks.on_outcome,
     )
-    changes = tuple(resolved_change(change, created.ids) for change in plan.changes)
-    ready = tuple(c for c in changes if c.body is None or not referenced_names(c.body))
-    blocked = tuple(c for c in changes if c not in ready)
-    unsent = _not_attempted(blocked, hooks)
+    # A change still routing to a new IVR by name routes to one that was not created.
+    ready_list: list[Change] = []
+    blocked: list[Change] = []
+    for change in plan.changes:
+        resolved = resolved_change(change, created.ids)
+        pending = resolved.body is not None and referenced_names(resolved.body)
+        (blocked if pending else ready_list).append(resolved)
+    ready = tuple(ready_list)
+    unsent = _not_attempted(tuple(blocked), hooks)
     if created.stop_reason is not None:
         unsent += _not_attempted(ready, hooks)
         ready = ()

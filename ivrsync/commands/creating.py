@@ -9,7 +9,7 @@ from typing import Protocol
 
 from ivrsync.commands.runtime import Runtime
 from ivrsync.config.edits import write_id
-from ivrsync.create import CreateReport, Creating, IvrCreator, create_ivrs, recover_intents
+from ivrsync.create import Creating, IvrCreator, recover_intents
 from ivrsync.errors import ConfigError
 from ivrsync.model import Outcome, Plan
 from ivrsync.plan.creates import WriteBack, refuse_taken, taken_names
@@ -88,18 +88,3 @@ def check_names_free(client: IvrLister, plan: Plan, runtime: Runtime) -> Mapping
     names = live_names(client, runtime)
     refuse_taken(taken_names(plan.creates, names), sent_nothing=True)
     return names
-
-
-def run_creates(
-    plan: Plan,
-    client: CreateClient,
-    store: StateStore,
-    lock: StateLock,
-    runtime: Runtime,
-    *,
-    live: Mapping[int, str],
-    on_outcome: Callable[[Outcome], None],
-) -> CreateReport:
-    return create_ivrs(
-        plan.creates, creating(client, store, lock, runtime), live=live, on_outcome=on_outcome
-    )

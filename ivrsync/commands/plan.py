@@ -21,7 +21,7 @@ from ivrsync.plan.creates import plan_desired
 from ivrsync.plan.diff import unknown_targets
 from ivrsync.plan.planfile import save_plan
 from ivrsync.plan.safety import Rail, mass_change_refusal
-from ivrsync.state import StateStore
+from ivrsync.state import StateStore, recorded_ids
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
     state = store.load()
     runtime.save_cache()  # the state's memo (the configs' entries are saved already)
     check_targets(request.targets, config_set.configs, state)
-    pending = [i.name for i in store.intents.load() if i.ivr_id is None]
+    intents = store.intents.load()
+    pending = [i.name for i in intents if i.ivr_id is None]
     if pending:
         # The plan cannot know whether those POSTs took effect: apply reads the live IVRs first.
         runtime.warn(
@@ -75,7 +76,7 @@ def plan(request: PlanRequest, runtime: Runtime) -> PlanResult:
         config_set.new,
         state,
         targets=request.targets or None,
-        recorded=store.intents.recorded(),
+        recorded=recorded_ids(intents),
     )
     refreshed: RefreshedPlan | None = None
     if request.refresh:

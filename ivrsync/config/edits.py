@@ -19,16 +19,28 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from ivrsync.body import body_from_document, dtmf_key
 from ivrsync.config.ivr_yaml import DOCUMENT_KEYS, render_scalar
+from ivrsync.config.loader import MAX_CONFIG_BYTES
+from ivrsync.config.parsing import BadValue, parse
 from ivrsync.errors import ConfigError
 from ivrsync.files import read_regular_file, write_atomically
 
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - libyaml is present wherever the wheels are
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-#: As large as the loader reads (an IVR file is a few KB).
-_MAX_BYTES = 4 << 20
+def _parsed(text: str, failure: str) -> tuple[Any, Any]:
+    """(root node, document) of `text`, parsed as the loader parses; EditError (`failure`,
+    with the reason) when it does not parse."""
+    try:
+        parsed = parse(text)
+    except (yaml.YAMLError, BadValue, RecursionError) as exc:
+        raise EditError(f"{failure} ({exc.__class__.__name__})") from None
+    return parsed.node, parsed.document
+
+
+def _reads_as(text: str) -> Any:
+    """The document `text` reads as, or None when it does not parse."""
+    try:
+        return _parsed(text, "")[1]
+    except EditError:
+        return None
 
 
 class EditError(ValueError):
@@ -37,11 +49,7 @@ class EditError(ValueError):
 
 def with_id(text: str, ivr_id: int) -> str:
     """`text` (an IVR file without `id`) with `id: <ivr_id>` added. Raises EditError."""
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-        before = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise EditError(f"it no longer parses ({exc.__class__.__name__})") from None
+    root, before = _parsed(text, "it no longer parses")
     if not isinstance(root, MappingNode) or not isinstance(before, dict):
         raise EditError("it no longer holds one mapping")
     if "id" in before:
@@ -59,11 +67,7 @@ def with_id(text: str, ivr_id: int) -> str:
         edited = f"{text[:line_start]}{indent}id: {ivr_id}{newline}{text[line_start:]}"
     else:
         raise EditError("its mapping is empty")
-    try:
-        after = yaml.load(edited, Loader=_Loader)
-    except yaml.YAMLError:
-        after = None
-    if after != {"id": ivr_id, **before}:
+    if _reads_as(edited) != {"id": ivr_id, **before}:
         raise EditError("the edited file would not read back as the same IVR plus its id")
     return edited
 
@@ -76,15 +80,12 @@ def write_id(path: Path, ivr_id: int, *, name: str) -> bool:
     """
     hint = f"add the line `id: {ivr_id}` to the file by hand; the state already records it"
     try:
-        text = read_regular_file(path, limit=_MAX_BYTES).decode("utf-8")
+        text = read_regular_file(path, limit=MAX_CONFIG_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"{path}: cannot read it to write the new id {ivr_id}: {exc}", hint=hint
         ) from exc
-    try:
-        current = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError:
-        current = None
+    current = _reads_as(text)
     if isinstance(current, dict) and current.get("id") == ivr_id:
         return False
     if isinstance(current, dict) and str(current.get("name", "")).strip() != name.strip():
@@ -115,11 +116,7 @@ def with_values(text: str, document: Mapping[str, Any]) -> str:
     or flow-style menu) or when the edited text would not read back as `document`: the caller
     then writes the file whole.
     """
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-        before = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise EditError(f"it does not parse ({exc.__class__.__name__})") from None
+    root, before = _parsed(text, "it does not parse")
     if not isinstance(root, MappingNode) or root.flow_style or not isinstance(before, dict):
         raise EditError("it is not one block mapping")
     nodes = {key.value: (key, value) for key, value in root.value if isinstance(key, ScalarNode)}
@@ -145,10 +142,7 @@ def with_values(text: str, document: Mapping[str, Any]) -> str:
     edited = text
     for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         edited = edited[:start] + replacement + edited[end:]
-    try:
-        after = yaml.load(edited, Loader=_Loader)
-    except yaml.YAMLError:
-        after = None
+    after = _reads_as(edited)
     if not isinstance(after, dict) or _canonical(after) != _canonical(document):
         raise EditError("the edited file would not read back as the IVR")
     return edited

@@ -150,8 +150,8 @@ def _configs(
             new.append(NewIvrConfig(file.body["name"], file.display, file.body, file.digest))
     if resolve:
         ids = {config.name.strip(): config.id for config in configs}
-        configs = [_resolved(config, ids) for config in configs]
-        new = [_resolved(config, ids) for config in new]
+        configs = [with_names_resolved(config, ids) for config in configs]
+        new = [with_names_resolved(config, ids) for config in new]
     configs.sort(key=lambda config: config.id)
     new.sort(key=lambda config: (config.name, config.source))
     return configs, new
@@ -160,7 +160,8 @@ def _configs(
 _Config = TypeVar("_Config", IvrConfig, NewIvrConfig)
 
 
-def _resolved(config: _Config, ids: Mapping[str, int]) -> _Config:
+def with_names_resolved(config: _Config, ids: Mapping[str, int]) -> _Config:
+    """`config` with the name references `ids` knows written as ids, and its digest anew."""
     if not referenced_names(config.body):
         return config
     body = resolve_names(config.body, ids)

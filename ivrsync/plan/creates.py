@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ivrsync.body import digest_body, referenced_names, resolve_names
+from ivrsync.config.validate import with_names_resolved
 from ivrsync.errors import CreateConflictError, UsageError
 from ivrsync.model import Body, Change, Create, IvrConfig, NewIvrConfig, Plan, State
 from ivrsync.plan.diff import all_fields, compute_plan
@@ -62,24 +63,19 @@ def settle_recorded(
             write_backs.append(WriteBack(config.source, ivr_id, config.name))
     if not ids:
         return Settled(tuple(configs), tuple(new), ())
-    settled = [_resolved_config(config, ids) for config in configs]
+    settled = [with_names_resolved(config, ids) for config in configs]
     remaining: list[NewIvrConfig] = []
     for config in new:
-        body = resolve_names(config.body, ids)
+        resolved = with_names_resolved(config, ids)
         ivr_id = ids.get(config.name.strip())
         if ivr_id is None:
-            remaining.append(replace(config, body=body, digest=digest_body(body)))
+            remaining.append(resolved)
         else:
-            settled.append(IvrConfig(ivr_id, config.name, config.source, body, digest_body(body)))
+            settled.append(
+                IvrConfig(ivr_id, config.name, config.source, resolved.body, resolved.digest)
+            )
     settled.sort(key=lambda config: config.id)
     return Settled(tuple(settled), tuple(remaining), tuple(write_backs))
-
-
-def _resolved_config(config: IvrConfig, ids: Mapping[str, int]) -> IvrConfig:
-    if not referenced_names(config.body):
-        return config
-    body = resolve_names(config.body, ids)
-    return replace(config, body=body, digest=digest_body(body))
 
 
 def create_of(config: NewIvrConfig) -> Create:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ivrsync.body import body_from_document, digest_body, document_from_body, referenced_names
 from ivrsync.config.validate import document_errors
 from ivrsync.errors import PlanFileError
-from ivrsync.model import BODY_FIELDS, Change, Create, Plan, State
+from ivrsync.model import BODY_FIELDS, Body, Change, Create, Plan, State
 from ivrsync.plan.diff import all_fields, diff_bodies
 
 
@@ -28,25 +28,36 @@ def verify_saved_plan(plan: Plan, state: State) -> None:
         )
 
 
-def _create_problem(create: Create) -> str | None:
-    """Why a saved create does not hold up, as `_problem` asks of the others; None when it does."""
-    body = create.body
+_EDITED = "the field changes it shows are not what its body does (edited after review?)"
+
+
+def _body_problem(body: Body, digest: str, ivr_id: int | None, request: str) -> str | None:
+    """Why a saved body is not one ivrsync could have made (fields, schema, canonical form,
+    digest); `ivr_id` None for a new IVR, whose file has no id."""
     if list(body) != list(BODY_FIELDS):
-        return "its body has other fields than the POST body's"
-    document = document_from_body(1, body)
-    del document["id"]  # a new IVR's file has none
+        return f"its body has other fields than the {request} body's"
+    document = document_from_body(ivr_id or 1, body)
+    if ivr_id is None:
+        del document["id"]
     errors = document_errors(document)
     if errors:
         return "its body fails the schema: " + "; ".join(errors[:3])
     if body_from_document(document) != dict(body):
         return "its body is not in canonical form (no plan made by ivrsync looks like this)"
-    if digest_body(body) != create.digest:
+    if digest_body(body) != digest:
         return "its body does not match its digest"
+    return None
+
+
+def _create_problem(create: Create) -> str | None:
+    """Why a saved create does not hold up, as `_problem` asks of the others; None when it does."""
+    body = create.body
+    why = _body_problem(body, create.digest, None, "POST")
+    if why is not None:
+        return why
     if body.get("name") != create.name or referenced_names(body) != create.routes_to:
         return "its name or the new IVRs it routes to are not its body's"
-    if all_fields(body) != create.fields:
-        return "the field changes it shows are not what its body does (edited after review?)"
-    return None
+    return _EDITED if all_fields(body) != create.fields else None
 
 
 def _problem(change: Change, state: State) -> str | None:
@@ -58,15 +69,9 @@ def _problem(change: Change, state: State) -> str | None:
     body = change.body
     if body is None or change.digest is None:
         return f"an {change.action} without a body"
-    if list(body) != list(BODY_FIELDS):
-        return "its body has other fields than the PUT body's"
-    errors = document_errors(document_from_body(change.id, body))
-    if errors:
-        return "its body fails the schema: " + "; ".join(errors[:3])
-    if body_from_document(document_from_body(change.id, body)) != dict(body):
-        return "its body is not in canonical form (no plan made by ivrsync looks like this)"
-    if digest_body(body) != change.digest:
-        return "its body does not match its digest"
+    why = _body_problem(body, change.digest, change.id, "PUT")
+    if why is not None:
+        return why
     if change.action == "update":
         if entry is None:
             return "updates an IVR the state does not manage"
@@ -75,9 +80,7 @@ def _problem(change: Change, state: State) -> str | None:
         if entry is not None:
             return "adopts an IVR the state already manages"
         expected = all_fields(body)
-    if expected != change.fields:
-        return "the field changes it shows are not what its body does (edited after review?)"
-    return None
+    return _EDITED if expected != change.fields else None
 
 
 def moved_since_plan(plan: Plan, state: State) -> list[Change]:

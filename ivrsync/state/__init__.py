@@ -14,7 +14,7 @@ from ivrsync.state.document import (
     read_state_document,
     render_state_document,
 )
-from ivrsync.state.intents import CreateIntents
+from ivrsync.state.intents import CreateIntents, recorded_ids
 from ivrsync.state.merge import merge_states
 from ivrsync.state.seen import Memo as StateMemo
 from ivrsync.state.seen import fingerprint as state_fingerprint
@@ -29,6 +29,7 @@ __all__ = [
     "merge_states",
     "read_state_document",
     "read_state_file",
+    "recorded_ids",
     "render_state_document",
     "state_fingerprint",
 ]

@@ -52,10 +52,6 @@ class CreateIntents:
         except (CorruptDocument, NotJson) as exc:
             raise self._error(f"is corrupt: {exc}") from None
 
-    def recorded(self) -> dict[str, int]:
-        """The creates recorded in the state whose id is not yet in their file: id by name."""
-        return {i.name: i.ivr_id for i in self.load() if i.ivr_id is not None}
-
     def add(self, intent: CreateIntent) -> None:
         """Write `intent` down (durable when this returns), replacing one of the same name."""
         kept = [i for i in self.load() if i.name != intent.name]
@@ -91,6 +87,11 @@ class CreateIntents:
             hint="it lists creates a killed run may have made; compare it with the IVRs in the "
             "portal, import any it made (`ivrsync import --id N`), then delete the file",
         )
+
+
+def recorded_ids(intents: Sequence[CreateIntent]) -> dict[str, int]:
+    """The creates recorded in the state whose id is not yet in their file: id by name."""
+    return {i.name: i.ivr_id for i in intents if i.ivr_id is not None}
 
 
 def _document(intent: CreateIntent) -> dict[str, Any]:
