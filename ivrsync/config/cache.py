@@ -5,6 +5,7 @@ shares them. The folder (`[cache] dir`, default `.ivrsync/cache/`) holds:
 
     CACHEDIR.TAG, .gitignore ("*")    so backup tools and git leave it alone
     pack-<random>.jsonl               entries, one a line: `<key> <check> <JSON>`
+    index                             each file's status and key (`ivrsync.config.statindex`)
 
 A key is blake2b of a file's bytes, keyed by the *namespace*: a digest of everything else the
 result depends on (ivrsync's code, the schema, the libraries, the settings that matter). A line's
@@ -30,6 +31,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from ivrsync.config.statindex import INDEX_NAME, StatIndex
 from ivrsync.files import FileRefusedError, read_regular_file, write_atomically
 
 PACK_PREFIX = "pack-"
@@ -96,8 +98,11 @@ class EntryCache:
         self._bad = False
         self._size = 0
         self.enabled = self._usable_folder()
+        #: Which key each file's bytes had, by the file's status (`statindex`), when enabled.
+        self.files: StatIndex | None = None
         if self.enabled:
             self._load()
+            self.files = StatIndex(folder, self._namespace)
 
     def key(self, data: bytes) -> bytes:
         """The key of a file with these bytes, in this namespace (32 hex digits)."""
@@ -131,7 +136,13 @@ class EntryCache:
         self._used.pop(key, None)
 
     def save(self) -> None:
-        """Write this run's new entries; compact the folder when it needs it. Never raises."""
+        """Write this run's new entries (and what the index learnt); compact the folder when
+        it needs it. Never raises."""
+        if self.files is not None:
+            try:
+                self.files.save()
+            except OSError as exc:
+                self.problem = f"could not write the cache in {self.folder}: {exc.strerror or exc}"
         if not self.enabled or not (self._added or self._bad):
             return
         added = _size_of(self._added)
@@ -281,9 +292,11 @@ class SeenBytes:
 
 
 def clear_cache(folder: Path) -> tuple[int, int]:
-    """Delete every pack (and leftover temporary file) in `folder`: (files removed, bytes freed).
+    """Delete every pack, the index (and leftover temporary files) in `folder`: (files
+    removed, bytes freed).
 
-    Only files ivrsync names (`pack-*.jsonl`, `.pack-*.tmp`) go; the folder and its markers stay.
+    Only files ivrsync names (`pack-*.jsonl`, `index`, `.pack-*.tmp`, `.index.*.tmp`) go; the
+    folder and its markers stay.
     A missing folder is an empty cache. Raises OSError when the folder cannot be listed, and
     FileRefusedError when it is a symbolic link (nothing is deleted through one).
     """
@@ -300,7 +313,10 @@ def clear_cache(folder: Path) -> tuple[int, int]:
         for item in found:
             name = item.name
             ours = name.startswith(PACK_PREFIX) and name.endswith(PACK_SUFFIX)
-            ours = ours or (name.startswith("." + PACK_PREFIX) and name.endswith(".tmp"))
+            ours = ours or name == INDEX_NAME
+            ours = ours or (
+                name.startswith(("." + PACK_PREFIX, f".{INDEX_NAME}.")) and name.endswith(".tmp")
+            )
             if not ours:
                 continue
             with contextlib.suppress(FileNotFoundError):

@@ -96,17 +96,18 @@ class _Refused(Exception):
 
 
 def summary_from_entry(
-    entry: Any, *, display: str, path: str | Path, data: bytes
+    entry: Any, *, display: str, path: str | Path, data: bytes | None
 ) -> FileSummary | None:
-    """The summary in a decoded cache entry, for the file `display` whose bytes are `data`;
-    None when the entry is anything `summary_entry` would not have written."""
+    """The summary in a decoded cache entry, for the file `display` whose bytes are `data`
+    (None: not read, the cache's index knew them); None when the entry is anything
+    `summary_entry` would not have written."""
     try:
         return _summary(entry, display, path, data)
     except (_Refused, ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
 
 
-def _summary(entry: Any, display: str, path: str | Path, data: bytes) -> FileSummary:
+def _summary(entry: Any, display: str, path: str | Path, data: bytes | None) -> FileSummary:
     _require(type(entry) is list and len(entry) == 9)
     raw_problems, kind, ivr_id, name, raw_destinations, order, values, digest, positions = entry
     if (

@@ -13,12 +13,12 @@ kept in the entry, so a warning shown on every run costs its lookup once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ivrsync.body import body_from_document, digest_body, dtmf_key
-from ivrsync.config.loader import LoadedFile
+from ivrsync.config.loader import LoadedFile, read_config
 from ivrsync.config.positions import JsonPath, format_path
 from ivrsync.model import Body, IvrConfig, Problem, Severity
 
@@ -54,6 +54,7 @@ class FileSummary:
         "ivr_id",
         "name",
         "problems",
+        "rekey",
     )
 
     def __init__(
@@ -89,7 +90,9 @@ class FileSummary:
         self.body = body
         self._menu_order = menu_order
         self.digest = digest
+        #: The key of its cache entry, and how the cache keys bytes (set by the caller).
         self.cache_key: bytes | None = None
+        self.rekey: Callable[[bytes], bytes] | None = None
         self._path = path
         self._source = source  # the text (or bytes) positions are worked out from
         self._positions = positions if positions is not None else {}
@@ -166,8 +169,15 @@ class FileSummary:
     def _loaded(self) -> LoadedFile:
         if self._file is None:
             source = self._source
+            if source is None and self.is_mapping and self._path is not None:
+                # A cached summary of a file the index knew, so not read: read it now.
+                data = read_config(self._path, self.display)
+                source = data if isinstance(data, bytes) else None
+                if source is None or self.rekey is None or self.rekey(source) != self.cache_key:
+                    # Changed since this run looked at it: its positions are not the entry's.
+                    self.cache_key = None
             if isinstance(source, bytes):
-                source = source.decode("utf-8").removeprefix("\ufeff")
+                source = source.decode("utf-8", "replace").removeprefix("\ufeff")
             parsed = self.is_mapping and source is not None
             path = Path(self._path or self.display)
             self._file = LoadedFile(path, self.display, source, None, parsed)

@@ -189,36 +189,55 @@ def _summaries(
     names: Sequence[str], displays: Sequence[str], cache: EntryCache | None
 ) -> list[FileSummary]:
     """Each file's summary: from `cache` when it holds the entry of its bytes, else worked out
-    (and stored in `cache`)."""
-    read = [read_config(name, display) for name, display in zip(names, displays, strict=True)]
-    keys: list[bytes | None] = [None] * len(read)
-    found: list[FileSummary | None] = [None] * len(read)
+    (and stored in `cache`). A file whose status the cache's index knows is not even read: its
+    key is the index's (and its text is read only if a problem's position is looked up)."""
+    count = len(names)
+    read: list[bytes | LoadedFile | None] = [None] * count
+    keys: list[bytes | None] = [None] * count
+    found: list[FileSummary | None] = [None] * count
     if cache is not None and cache.enabled:
+        index = cache.files
         hits: list[int] = []
         payloads: list[bytes] = []
-        for index, data in enumerate(read):
-            if isinstance(data, bytes):
-                key = keys[index] = cache.key(data)
+        for at, name in enumerate(names):
+            key, status = (None, None) if index is None else index.lookup(name)
+            payload = None if key is None else cache.get(key)
+            if payload is None:
+                data = read[at] = read_config(name, displays[at])
+                if not isinstance(data, bytes):
+                    continue
+                key = cache.key(data)
+                if status is not None and index is not None:
+                    index.remember(name, status, key)  # its status from before the read
                 payload = cache.get(key)
-                if payload is not None:
-                    hits.append(index)
-                    payloads.append(payload)
-        for index, entry in zip(hits, decode_entries(payloads), strict=True):
-            data = read[index]
-            assert isinstance(data, bytes)
+            keys[at] = key
+            if payload is not None:
+                hits.append(at)
+                payloads.append(payload)
+        for at, entry in zip(hits, decode_entries(payloads), strict=True):
+            got = read[at]
             summary = summary_from_entry(
-                entry, display=displays[index], path=names[index], data=data
+                entry,
+                display=displays[at],
+                path=names[at],
+                data=got if isinstance(got, bytes) else None,
             )
             if summary is None:  # foreign or damaged: worked out again and rewritten
-                cache.forget(keys[index] or b"")
+                cache.forget(keys[at] or b"")
             else:
-                summary.cache_key = keys[index]
-                found[index] = summary
+                summary.cache_key = keys[at]
+                summary.rekey = cache.key
+                found[at] = summary
     summaries = []
-    for index, data in enumerate(read):
-        summary = found[index]
+    for at, name in enumerate(names):
+        summary = found[at]
         if summary is None:
-            summary = _worked_out(names[index], displays[index], data, cache, keys[index])
+            known = read[at]
+            key = keys[at]
+            data = known if known is not None else read_config(name, displays[at])
+            if known is None:  # no cache, or its entry was known but unusable: read it now
+                key = cache.key(data) if cache is not None and isinstance(data, bytes) else None
+            summary = _worked_out(name, displays[at], data, cache, key)
         summaries.append(summary)
     return summaries
 

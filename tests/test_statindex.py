@@ -1,0 +1,187 @@
+"""The cache's index of file statuses: a file whose status is unchanged is not read again, and
+a file that changed in any way is, however its times were set.
+
+Files written by a test are seconds old at most, and the index remembers no file younger than
+`RACY_NS` (a second write within the same clock tick could keep its status): tests that need
+files remembered move that window into the future with `remember_everything`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import ivrsync.config.validate as validate_module
+from ivrsync.config import statindex
+from ivrsync.config.cache import EntryCache
+from ivrsync.config.statindex import INDEX_NAME, StatIndex
+from tests.test_cache_cli import CACHE, COMMANDS, CONFIGS, configs, menu_to, same, write
+from tests.testing.cli import RunCli
+from tests.testing.documents import ivr_document
+
+__all__ = ["configs"]  # the fixture, shared with test_cache_cli
+
+NAMESPACE = b"n" * 32
+
+
+@pytest.fixture
+def remember_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(statindex, "RACY_NS", -3600 * 10**9)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The IVR files the loader reads, by name, as they are read."""
+    names: list[str] = []
+    real = validate_module.read_config
+
+    def spy(path: str | Path, display: str) -> object:
+        names.append(display)
+        return real(path, display)
+
+    monkeypatch.setattr(validate_module, "read_config", spy)
+    return names
+
+
+def test_an_unchanged_file_is_known_without_reading(
+    tmp_path: Path, remember_everything: None
+) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text("id: 1\n", encoding="utf-8")
+    first = StatIndex(tmp_path, NAMESPACE)
+    key, status = first.lookup(str(path))
+    assert key is None
+    assert status is not None
+    first.remember(str(path), status, b"k" * 32)
+    first.save()
+
+    assert StatIndex(tmp_path, NAMESPACE).lookup(str(path))[0] == b"k" * 32
+
+
+def test_a_change_that_keeps_size_and_times_is_still_seen(
+    tmp_path: Path, remember_everything: None
+) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text("id: 1\n", encoding="utf-8")
+    index = StatIndex(tmp_path, NAMESPACE)
+    _, status = index.lookup(str(path))
+    assert status is not None
+    index.remember(str(path), status, b"k" * 32)
+    index.save()
+    before = os.stat(path)
+
+    path.write_text("id: 2\n", encoding="utf-8")  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same times, set back
+
+    assert StatIndex(tmp_path, NAMESPACE).lookup(str(path))[0] is None  # its change time moved
+
+
+def test_a_file_written_in_the_last_moments_is_not_remembered(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text("id: 1\n", encoding="utf-8")
+
+    assert StatIndex(tmp_path, NAMESPACE).lookup(str(path)) == (None, None)
+
+
+@pytest.mark.parametrize("damage", ["flipped", "truncated", "other namespace", "a link"])
+def test_a_damaged_or_foreign_index_is_ignored(
+    tmp_path: Path, remember_everything: None, damage: str
+) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text("id: 1\n", encoding="utf-8")
+    index = StatIndex(tmp_path, NAMESPACE)
+    _, status = index.lookup(str(path))
+    assert status is not None
+    index.remember(str(path), status, b"k" * 32)
+    index.save()
+    stored = tmp_path / INDEX_NAME
+    data = stored.read_bytes()
+    namespace = NAMESPACE
+    if damage == "flipped":
+        stored.write_bytes(data.replace(b"k" * 32, b"k" * 31 + b"j"))
+    elif damage == "truncated":
+        stored.write_bytes(data[:-5])
+    elif damage == "other namespace":
+        namespace = b"m" * 32
+    else:
+        stored.rename(tmp_path / "elsewhere")
+        stored.symlink_to(tmp_path / "elsewhere")
+
+    assert StatIndex(tmp_path, namespace).lookup(str(path))[0] is None
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
+def test_runs_the_index_knows_say_what_runs_without_the_cache_say(
+    run_cli: RunCli, configs: Path, remember_everything: None, command: tuple[str, ...]
+) -> None:
+    uncached = run_cli(*command, "--no-cache")
+    run_cli(*command)  # fills the cache and the index
+    assert (CACHE / INDEX_NAME).is_file()
+
+    same(uncached, run_cli(*command))  # positions are looked up in files not read otherwise
+
+
+def test_a_warm_run_reads_only_the_files_that_changed(
+    run_cli: RunCli, configs: Path, remember_everything: None, reads: list[str]
+) -> None:
+    run_cli("validate")
+    assert len(reads) == 7
+    reads.clear()
+    write("sales.yaml", ivr_document(2, timeout=20))
+
+    warm = run_cli("validate")
+
+    assert reads == ["ivr-configs/sales.yaml"]
+    same(run_cli("validate", "--no-cache"), warm)
+    assert "90 s" not in warm.stdout
+
+
+def test_an_edit_that_keeps_the_size_and_the_times_is_checked(
+    run_cli: RunCli, configs: Path, remember_everything: None
+) -> None:
+    path = write("next.yaml", ivr_document(8, menu=menu_to("ivr|2")))
+    run_cli("validate")
+    before = os.stat(path)
+    path.write_text(path.read_text(encoding="utf-8").replace("ivr|2", "ivr|9"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(path).st_size == before.st_size
+
+    warm = run_cli("validate")
+
+    assert "ivr|9 names no IVR in the config set" in warm.stdout
+    same(run_cli("validate", "--no-cache"), warm)
+
+
+def test_cache_clear_removes_the_index(
+    run_cli: RunCli, configs: Path, remember_everything: None, reads: list[str]
+) -> None:
+    run_cli("validate")
+    assert (CACHE / INDEX_NAME).is_file()
+    reads.clear()
+
+    run_cli("cache", "clear")
+    run_cli("validate")
+
+    assert not (CACHE / INDEX_NAME).exists() or len(reads) == 7
+    assert len(reads) == 7
+
+
+def test_a_file_changed_after_the_index_read_it_keeps_its_entry_clean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, remember_everything: None
+) -> None:
+    """Positions are looked up in a file the index knew only when a problem needs them; one
+    changed meanwhile gives no positions to the entry of its old bytes."""
+    monkeypatch.chdir(tmp_path)
+    path = write("a.yaml", ivr_document(1, timeout=90))
+    cache = EntryCache(tmp_path / "cache", namespace=b"x", max_bytes=1 << 20)
+    validate_module.load_config_set([CONFIGS], cache=cache)
+    cache.save()
+    cache = EntryCache(tmp_path / "cache", namespace=b"x", max_bytes=1 << 20)
+    summaries = validate_module._summaries([str(path)], ["ivr-configs/a.yaml"], cache)
+    assert summaries[0].cache_key is not None
+    path.write_text("\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+
+    assert summaries[0].locate(("name",))[0] == 3  # from the file as it is now...
+    assert summaries[0].cache_key is None  # ...so its entry is not rewritten with it
