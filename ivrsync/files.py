@@ -18,7 +18,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -165,6 +164,22 @@ def read_regular_file(path: str | Path, *, limit: int, follow_symlinks: bool = T
         os.close(fd)
 
 
+def _temporary_file(path: Path) -> tuple[int, str]:
+    """A new file next to `path`, named `.<name>.<random>.tmp`, open for writing (mode 0600).
+
+    `tempfile.mkstemp` does the same, but importing `tempfile` (with `shutil` and `random`)
+    costs every run that writes a cache entry more than writing it.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0)
+    while True:
+        name = str(path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:  # pragma: no cover - 48 random bits taken already
+            continue
+
+
 def write_atomically(
     path: Path,
     data: bytes,
@@ -205,7 +220,7 @@ def write_atomically(
         if not stat.S_ISREG(existing.st_mode):
             raise _not_regular(path, existing.st_mode)
         mode = existing.st_mode & 0o7777
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, temp_name = _temporary_file(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -17,13 +17,27 @@ import ivrsync.config.validate as validate_module
 from ivrsync.config import statindex
 from ivrsync.config.cache import EntryCache
 from ivrsync.config.statindex import INDEX_NAME, StatIndex
-from tests.test_cache_cli import CACHE, COMMANDS, CONFIGS, configs, menu_to, same, write
+from tests.testing.cached import (
+    CACHE,
+    COMMANDS,
+    CONFIGS,
+    menu_to,
+    same,
+    write,
+    write_problem_set,
+)
 from tests.testing.cli import RunCli
 from tests.testing.documents import ivr_document
 
-__all__ = ["configs"]  # the fixture, shared with test_cache_cli
-
 NAMESPACE = b"n" * 32
+
+
+@pytest.fixture
+def configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("IVRSYNC_CACHE_DIR", raising=False)
+    write_problem_set()
+    return tmp_path
 
 
 @pytest.fixture

@@ -8,14 +8,11 @@ click.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import gc
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +128,10 @@ def _crash_log_path() -> Path:
 
 def _report_bug(exc: BaseException) -> None:
     """Save the traceback where a bug report can quote it; tell the user where it is."""
+    # Imported here: only a bug needs them, and every run would pay for their import.
+    import traceback
+    from datetime import UTC, datetime
+
     log = _crash_log_path()
     try:
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -182,6 +183,8 @@ def usage_words(group: click.Group, exc: click.ClickException) -> tuple[str, str
     hint = f"see `{command_path} --help`"
     if message.startswith("No such command"):
         typed = message.split("'")[1] if "'" in message else ""
+        import difflib  # here: only a mistyped command needs it
+
         close = difflib.get_close_matches(typed, sorted(_COMMAND_MODULES), n=1)
         if close:
             hint = f"did you mean `ivrsync {close[0]}`? ({hint})"

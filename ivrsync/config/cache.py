@@ -4,13 +4,15 @@ What an entry holds is `ivrsync.config.summary`'s business; this module stores, 
 shares them. The folder (`[cache] dir`, default `.ivrsync/cache/`) holds:
 
     CACHEDIR.TAG, .gitignore ("*")    so backup tools and git leave it alone
-    pack-<random>.jsonl               entries, one a line: `<key> <check> <JSON>`
+    pack-<random>.jsonl               a header, a check, then entries one a line: `<key> <JSON>`
     index                             each file's status and key (`ivrsync.config.statindex`)
 
 A key is blake2b of a file's bytes, keyed by the *namespace*: a digest of everything else the
-result depends on (ivrsync's code, the schema, the libraries, the settings that matter). A line's
-check is blake2b of its key and JSON, so a torn or flipped line is a miss, not a wrong result.
-Only the entries looked up are decoded, so stale entries cost a run next to nothing.
+result depends on (ivrsync's code, the schema, the libraries, the settings that matter). A pack's
+check is blake2b of its lines, so a torn or flipped pack is no pack (a miss for each of its
+entries, then rewritten), never a wrong result: one hash of the whole pack costs a tenth of one
+for each line looked up. Only the entries looked up are decoded, so stale entries cost a run
+next to nothing.
 
 Each run that worked something out adds one pack, written atomically under a name of its own
 (a temporary file renamed into place, without fsync: a crash loses cache entries, never more).
@@ -29,6 +31,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterable
+from itertools import repeat
 from pathlib import Path
 
 from ivrsync.config.statindex import INDEX_NAME, StatIndex
@@ -44,8 +47,9 @@ SLACK_BYTES = 2 << 20
 #: The most packs looked at: more is no folder ivrsync wrote (the rest are deleted unread).
 _MAX_LISTED = 64
 _KEY_BYTES = 16
-_CHECK_BYTES = 8
-_HEADER = b"ivrsync-cache 2\n"
+_CHECK_BYTES = 16
+#: A pack's first line; its second is the check of the rest (hex, then a line break).
+_HEADER = b"ivrsync-cache 3\n"
 _MARKERS = {
     "CACHEDIR.TAG": b"Signature: 8a477f597d28d172789f06886806bc55\n"
     b"# This file marks ivrsync's cache (https://bford.info/cachedir/): safe to delete.\n",
@@ -69,13 +73,13 @@ def _size_of(lines: dict[bytes, bytes]) -> int:
     return sum(len(key) + len(line) + 2 for key, line in lines.items())
 
 
+def _check(lines: bytes) -> bytes:
+    """A pack's check: blake2b of its lines."""
+    return hashlib.blake2b(lines, digest_size=_CHECK_BYTES).hexdigest().encode("ascii")
+
+
 def _namespace_digest(namespace: bytes) -> bytes:
     return hashlib.blake2b(namespace, digest_size=32).digest()
-
-
-def _check(key: bytes, payload: bytes) -> bytes:
-    """A line's check: blake2b of its payload keyed by its key (so a damaged key fails too)."""
-    return hashlib.blake2b(payload, digest_size=_CHECK_BYTES, key=key).hexdigest().encode("ascii")
 
 
 class EntryCache:
@@ -91,8 +95,8 @@ class EntryCache:
         self.max_bytes = max_bytes
         self.problem: str | None = None
         self._namespace = _namespace_digest(namespace)
-        self._lines: dict[bytes, bytes] = {}  # key (hex) -> `check JSON` as read
-        self._used: dict[bytes, bytes] = {}  # key -> the line's payload, for this run's entries
+        self._lines: dict[bytes, bytes] = {}  # key (hex) -> JSON, as read
+        self._used: dict[bytes, bytes] = {}  # key -> JSON, for this run's entries
         self._added: dict[bytes, bytes] = {}
         self._read: list[str] = []  # pack names read (or refused), for compaction
         self._bad = False
@@ -110,24 +114,19 @@ class EntryCache:
         return digest.hexdigest().encode("ascii")
 
     def get(self, key: bytes) -> bytes | None:
-        """The stored JSON of `key`, or None: missing, or its line fails its check."""
-        line = self._added.get(key)  # this run's own entry first
-        if line is None:
-            line = self._lines.get(key)
-            if line is None:
+        """The stored JSON of `key`, or None."""
+        payload = self._added.get(key)  # this run's own entry first
+        if payload is None:
+            payload = self._lines.get(key)
+            if payload is None:
                 return None
-        check, _, payload = line.partition(b" ")
-        if check != _check(key, payload):
-            self._bad = True
-            return None
-        self._used[key] = line
+        self._used[key] = payload
         return payload
 
     def put(self, key: bytes, payload: bytes) -> None:
         """Store `payload` (JSON text, ASCII, no line breaks) as the entry of `key`."""
-        line = _check(key, payload) + b" " + payload
-        self._added[key] = line
-        self._used[key] = line
+        self._added[key] = payload
+        self._used[key] = payload
 
     def forget(self, key: bytes) -> None:
         """Drop the entry of `key` (it was unusable): it is rewritten or left out by `save`."""
@@ -179,7 +178,7 @@ class EntryCache:
     def _compacted(self) -> list[tuple[bytes, bytes]]:
         """This run's entries first, then the others newest first, within `max_bytes`."""
         kept: dict[bytes, bytes] = {}
-        size = len(_HEADER)
+        size = len(_HEADER) + 2 * _CHECK_BYTES + 1
         bound = self.max_bytes
         for key, line in (*self._used.items(), *reversed(self._lines.items())):
             if key in kept:
@@ -194,7 +193,8 @@ class EntryCache:
 
     def _write_pack(self, lines: Iterable[tuple[bytes, bytes]]) -> tuple[str, int]:
         """Write a new pack of `lines`: its name and size."""
-        data = _HEADER + b"".join(key + b" " + line + b"\n" for key, line in lines)
+        body = b"".join(key + b" " + line + b"\n" for key, line in lines)
+        data = _HEADER + _check(body) + b"\n" + body
         # A name no other run picks: two runs at once never write the same pack.
         name = f"{PACK_PREFIX}{os.urandom(8).hex()}{PACK_SUFFIX}"
         write_atomically(self.folder / name, data, durable=False)
@@ -254,20 +254,19 @@ class EntryCache:
             # A link, a special file, too large, unreadable: no pack to use, one to replace.
             self._bad = True
             return
-        if not data.startswith(_HEADER):
-            self._bad = True
+        check, _, body = data[len(_HEADER) :].partition(b"\n")
+        if not data.startswith(_HEADER) or check != _check(body):
+            self._bad = True  # torn, flipped, or no pack of this format
             return
         self._size += len(data)
-        lines = data[len(_HEADER) :].split(b"\n")
-        if lines.pop():  # torn at the end
-            self._bad = True
+        lines = body.split(b"\n")
+        lines.pop()  # after the last line's break
         try:
-            # In C, a line at a time: a pack holds thousands. A line without a key and a space
-            # fails here; then the lines are taken one by one, and the bad ones left out.
-            found = dict(line.split(b" ", 1) for line in lines)
-        except ValueError:
-            found = dict(line.split(b" ", 1) for line in lines if b" " in line)
+            # In C, a line at a time: a pack holds thousands.
+            found = dict(map(bytes.split, lines, repeat(b" "), repeat(1)))
+        except ValueError:  # a checked pack that ivrsync did not write (no key and space)
             self._bad = True
+            return
         self._lines.update(found)
 
 

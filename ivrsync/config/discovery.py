@@ -127,9 +127,7 @@ def _walk(folder: str, problems: list[Problem]) -> list[tuple[str, str]]:
             continue
         at_cwd = os.path.abspath(root) == os.getcwd()
         prefix = "" if at_cwd else display_path(root).rstrip("/") + "/"
-        files.extend(
-            (prefix + name, os.path.join(root, name))
-            for name in names
-            if name.endswith(YAML_SUFFIXES)
-        )
+        # `os.path.join` by hand, once per folder: this runs for every file of every run.
+        base = root if root.endswith(os.sep) else root + os.sep
+        files.extend((prefix + name, base + name) for name in names if name.endswith(YAML_SUFFIXES))
     return files

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any, cast
 
 SCHEMA_RESOURCE = "schemas/ivr.schema.json"
@@ -23,7 +23,9 @@ _TYPES_PREFIX = re.compile(r"^\^\(([a-z_|]+)\)\\\|")
 @cache
 def schema_text() -> str:
     """The packaged schema file's text, exactly as shipped (ends with a newline)."""
-    return resources.files("ivrsync").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    # Beside this package, as `resources.files` would find it in an installed or editable
+    # package alike; `importlib.resources` (with `zipfile`) is not imported for it.
+    return (Path(__file__).resolve().parent.parent / SCHEMA_RESOURCE).read_text(encoding="utf-8")
 
 
 def load_schema() -> dict[str, Any]:

@@ -37,7 +37,8 @@ RACY_NS = 2_000_000_000
 MAX_OTHER_ROWS = 20_000
 #: The largest index read: rows are about a hundred bytes.
 MAX_INDEX_BYTES = 64 << 20
-#: The header: this, the namespace's digest, a space, blake2b of the rows, a line break.
+#: The header: this, the namespace's digest, the working folder (hex), blake2b of the rows
+#: (each followed by a space), a line break.
 _HEADER = b"ivrsync-index 1 "
 _ROW_END = b"\0"  # the one byte no path holds
 
@@ -51,12 +52,14 @@ class StatIndex:
 
     def __init__(self, folder: Path, namespace: bytes) -> None:
         self.path = folder / INDEX_NAME
-        self._header = _HEADER + namespace.hex().encode("ascii") + b" "
+        # Names are kept as the run gives them, relative to the working folder: the header
+        # names that too, so a run elsewhere ignores the index (and replaces it).
+        where = os.fsencode(os.getcwd()).hex().encode("ascii")
+        self._header = _HEADER + namespace.hex().encode("ascii") + b" " + where + b" "
         # Taken before any file is looked at: a file written after it has a newer time.
         self._threshold = time.time_ns() - RACY_NS
-        self._cwd = os.getcwd()
-        self._rows: dict[bytes, bytes] = {}  # path -> b"<status> <key>"
-        self._seen: dict[bytes, bytes] = {}  # this run's rows
+        self._rows: dict[str, bytes] = {}  # file name -> b"<status> <key>"
+        self._seen: dict[str, bytes] = {}  # this run's rows
         self._learnt = False
         self._load()
 
@@ -73,21 +76,19 @@ class StatIndex:
         status = (
             f"{found.st_dev}:{found.st_ino}:{found.st_size}:{found.st_mtime_ns}:{found.st_ctime_ns}"
         ).encode("ascii")
-        path = self._path(name)
-        row = self._rows.get(path)
+        row = self._rows.get(name)
         if row is not None:
             stored, _, key = row.partition(b" ")
             if stored == status:
-                self._seen[path] = row
+                self._seen[name] = row
                 return key, status
         return None, status
 
     def remember(self, name: str, status: bytes, key: bytes) -> None:
         """The file `name`, whose status was `status` before it was read, holds bytes of `key`."""
-        path = self._path(name)
         row = status + b" " + key
-        self._seen[path] = row
-        if self._rows.get(path) != row:
+        self._seen[name] = row
+        if self._rows.get(name) != row:
             self._learnt = True
 
     def save(self) -> None:
@@ -95,17 +96,14 @@ class StatIndex:
         if not self._learnt:
             return
         others = [
-            (path, row) for path, row in reversed(self._rows.items()) if path not in self._seen
+            (name, row) for name, row in reversed(self._rows.items()) if name not in self._seen
         ][:MAX_OTHER_ROWS]
         rows = [*self._seen.items(), *reversed(others)]
-        body = b"".join(row + b" " + path + _ROW_END for path, row in rows)
+        body = b"".join(row + b" " + os.fsencode(name) + _ROW_END for name, row in rows)
         data = self._header + _check(body) + b"\n" + body
         write_atomically(self.path, data, durable=False)
         self._rows = dict(rows)
         self._learnt = False
-
-    def _path(self, name: str) -> bytes:
-        return os.fsencode(os.path.join(self._cwd, name))
 
     def _load(self) -> None:
         try:
@@ -119,11 +117,11 @@ class StatIndex:
             return  # torn or damaged: a wrong key could find another file's entry
         rows = body.split(_ROW_END)
         rows.pop()  # after the last row's end
-        found: dict[bytes, bytes] = {}
+        found: dict[str, bytes] = {}
         for raw in rows:
-            # `<status> <key> <path>`: a status and key hold no space, a path may.
+            # `<status> <key> <name>`: a status and key hold no space, a name may.
             status, _, rest = raw.partition(b" ")
-            key, _, path = rest.partition(b" ")
-            if path and len(key) == 32:
-                found[path] = status + b" " + key
+            key, _, name = rest.partition(b" ")
+            if name and len(key) == 32:
+                found[os.fsdecode(name)] = status + b" " + key
         self._rows = found

@@ -26,7 +26,6 @@ server messages) is not escaped twice; the JSON forms are unambiguous.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from typing import Any
@@ -129,5 +128,7 @@ def code_span(text: str) -> str:
 
 def html_code(text: str) -> str:
     """`text` (through `shown`) as `<code>...</code>` for HTML blocks and table cells."""
+    import html  # here: only markdown plans need it, and its import costs every run
+
     escaped = html.escape(shown(text)).replace("|", "&#124;")
     return f"<code>{escaped}</code>"

@@ -9,7 +9,6 @@ file are reported at once, in one `UsageError`.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +134,8 @@ _TOML_END = re.compile(r"\s*\(at end of document\)$")
 
 def parse_text(text: str, shown: str) -> dict[str, object]:
     """`text` parsed by tomllib; a syntax error is a UsageError naming `shown:line:column`."""
+    import tomllib  # here: a run without a settings file does not pay for its import
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

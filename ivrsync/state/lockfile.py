@@ -18,7 +18,6 @@ import errno
 import fcntl
 import json
 import os
-import socket
 from pathlib import Path
 from typing import Final
 
@@ -67,6 +66,14 @@ def _parse_holder(data: bytes) -> LockHolder | None:
 
 def _read_holder(fd: int) -> LockHolder | None:
     return _parse_holder(os.pread(fd, _MAX_HOLDER_BYTES, 0))
+
+
+def _hostname() -> str:
+    # `socket` imported here: only a run that takes or breaks the lock needs it, and a plan
+    # (which takes none) would pay for its import.
+    import socket
+
+    return socket.gethostname()
 
 
 class HeldLock:
@@ -144,14 +151,14 @@ class LockFile:
                 os.close(fd)
                 continue
             previous = _read_holder(fd)
-            if previous is not None and previous.host != socket.gethostname():
+            if previous is not None and previous.host != _hostname():
                 # On a shared folder, flock may not reach the other host: its lock file is the
                 # only sign of its run, so do not take it over; `state unlock --force` can.
                 os.close(fd)
                 raise self._locked_error(previous)
             break
         holder = LockHolder(
-            pid=os.getpid(), host=socket.gethostname(), started_at=utc_timestamp(), command=command
+            pid=os.getpid(), host=_hostname(), started_at=utc_timestamp(), command=command
         )
         held = HeldLock(path, fd, holder)
         try:
@@ -227,7 +234,7 @@ class LockFile:
                         "which is still running",
                         hint="wait for it to finish; --force removes the lock anyway (dangerous)",
                     )
-                if holder.host != socket.gethostname():
+                if holder.host != _hostname():
                     raise StateLockedError(
                         f"the state {self.state_path} is locked by {holder.describe()}; that is "
                         f"another host, so this one cannot tell whether the run is still going",
