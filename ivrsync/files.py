@@ -135,8 +135,13 @@ def read_limited(fd: int, *, limit: int, path: str | Path) -> bytes:
     """
     size = os.fstat(fd).st_size
     if size <= limit:
-        chunks: list[bytes] = []
-        total = 0
+        # The size fstat gave, in one read (a state file is megabytes: chunks joined would be
+        # copied once more); then a read past it, which finds the end unless the file grew.
+        first = os.pread(fd, size, 0)
+        if not os.pread(fd, 1, len(first)):
+            return first
+        chunks: list[bytes] = [first]
+        total = len(first)
         while total <= limit:
             chunk = os.pread(fd, min(limit + 1 - total, 1 << 20), total)
             if not chunk:

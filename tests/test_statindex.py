@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 import ivrsync.config.validate as validate_module
-from ivrsync.config import statindex
+import ivrsync.state.disk as disk
+from ivrsync import files
+from ivrsync.config import loader, statindex
 from ivrsync.config.cache import EntryCache
 from ivrsync.config.statindex import INDEX_NAME, StatIndex
 from tests.testing.cached import (
@@ -28,8 +30,6 @@ from tests.testing.cached import (
 )
 from tests.testing.cli import RunCli
 from tests.testing.documents import ivr_document
-
-NAMESPACE = b"n" * 32
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def remember_everything(monkeypatch: pytest.MonkeyPatch) -> None:
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The IVR files the loader reads, by name, as they are read."""
     names: list[str] = []
-    real = validate_module.read_config
+    real = loader.read_config
 
     def spy(path: str | Path, display: str) -> object:
         names.append(display)
@@ -64,14 +64,14 @@ def test_an_unchanged_file_is_known_without_reading(
 ) -> None:
     path = tmp_path / "a.yaml"
     path.write_text("id: 1\n", encoding="utf-8")
-    first = StatIndex(tmp_path, NAMESPACE)
+    first = StatIndex(tmp_path)
     key, status = first.lookup(str(path))
     assert key is None
     assert status is not None
     first.remember(str(path), status, b"k" * 32)
     first.save()
 
-    assert StatIndex(tmp_path, NAMESPACE).lookup(str(path))[0] == b"k" * 32
+    assert StatIndex(tmp_path).lookup(str(path))[0] == b"k" * 32
 
 
 def test_a_change_that_keeps_size_and_times_is_still_seen(
@@ -79,7 +79,7 @@ def test_a_change_that_keeps_size_and_times_is_still_seen(
 ) -> None:
     path = tmp_path / "a.yaml"
     path.write_text("id: 1\n", encoding="utf-8")
-    index = StatIndex(tmp_path, NAMESPACE)
+    index = StatIndex(tmp_path)
     _, status = index.lookup(str(path))
     assert status is not None
     index.remember(str(path), status, b"k" * 32)
@@ -89,41 +89,41 @@ def test_a_change_that_keeps_size_and_times_is_still_seen(
     path.write_text("id: 2\n", encoding="utf-8")  # same size
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same times, set back
 
-    assert StatIndex(tmp_path, NAMESPACE).lookup(str(path))[0] is None  # its change time moved
+    assert StatIndex(tmp_path).lookup(str(path))[0] is None  # its change time moved
 
 
 def test_a_file_written_in_the_last_moments_is_not_remembered(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     path.write_text("id: 1\n", encoding="utf-8")
 
-    assert StatIndex(tmp_path, NAMESPACE).lookup(str(path)) == (None, None)
+    assert StatIndex(tmp_path).lookup(str(path)) == (None, None)
 
 
-@pytest.mark.parametrize("damage", ["flipped", "truncated", "other namespace", "a link"])
+@pytest.mark.parametrize("damage", ["flipped", "truncated", "another folder", "a link"])
 def test_a_damaged_or_foreign_index_is_ignored(
-    tmp_path: Path, remember_everything: None, damage: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, remember_everything: None, damage: str
 ) -> None:
     path = tmp_path / "a.yaml"
     path.write_text("id: 1\n", encoding="utf-8")
-    index = StatIndex(tmp_path, NAMESPACE)
+    index = StatIndex(tmp_path)
     _, status = index.lookup(str(path))
     assert status is not None
     index.remember(str(path), status, b"k" * 32)
     index.save()
     stored = tmp_path / INDEX_NAME
     data = stored.read_bytes()
-    namespace = NAMESPACE
     if damage == "flipped":
         stored.write_bytes(data.replace(b"k" * 32, b"k" * 31 + b"j"))
     elif damage == "truncated":
         stored.write_bytes(data[:-5])
-    elif damage == "other namespace":
-        namespace = b"m" * 32
+    elif damage == "another folder":  # names are relative to the working folder
+        (tmp_path / "elsewhere").mkdir()
+        monkeypatch.chdir(tmp_path / "elsewhere")
     else:
-        stored.rename(tmp_path / "elsewhere")
-        stored.symlink_to(tmp_path / "elsewhere")
+        stored.rename(tmp_path / "moved")
+        stored.symlink_to(tmp_path / "moved")
 
-    assert StatIndex(tmp_path, namespace).lookup(str(path))[0] is None
+    assert StatIndex(tmp_path).lookup(str(path))[0] is None
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
@@ -199,3 +199,37 @@ def test_a_file_changed_after_the_index_read_it_keeps_its_entry_clean(
 
     assert summaries[0].locate(("name",))[0] == 3  # from the file as it is now...
     assert summaries[0].cache_key is None  # ...so its entry is not rewritten with it
+
+
+def test_plan_knows_an_unchanged_state_file_without_reading_it(
+    run_cli: RunCli, configs: Path, remember_everything: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("copy.yaml", "typo.yaml", "octal.yaml"):
+        (CONFIGS / name).unlink()
+    state = Path(".ivrsync/state.json")
+    state.parent.mkdir()
+    state.write_text(
+        '{"version": 1, "lineage": "6d0ad7d4-3d71-4c4e-9f43-6fb1f7a2b5a0", "serial": 0, '
+        '"ivrs": {}}\n',
+        encoding="utf-8",
+    )
+    expected = run_cli("plan", "--no-cache")
+    run_cli("plan")
+    opened: list[str] = []
+    real = files.open_regular_file
+
+    def spy(path: str | Path, **options: bool) -> int:
+        opened.append(str(path))
+        return real(path, **options)
+
+    monkeypatch.setattr(disk, "open_regular_file", spy)
+
+    same(expected, run_cli("plan"))
+    assert str(state) not in opened
+    before = os.stat(state)
+    state.write_text(state.read_text(encoding="utf-8").replace('"serial": 0', '"serial": 9'))
+    os.utime(state, ns=(before.st_atime_ns, before.st_mtime_ns))  # same size, same times
+
+    changed = run_cli("plan")
+    assert str(state) in opened  # its change time moved: read again
+    same(run_cli("plan", "--no-cache"), changed)

@@ -5,14 +5,14 @@ shares them. The folder (`[cache] dir`, default `.ivrsync/cache/`) holds:
 
     CACHEDIR.TAG, .gitignore ("*")    so backup tools and git leave it alone
     pack-<random>.jsonl               a header, a check, then entries one a line: `<key> <JSON>`
-    index                             each file's status and key (`ivrsync.config.statindex`)
+    index                             each file's status and content digest (`statindex`)
 
-A key is blake2b of a file's bytes, keyed by the *namespace*: a digest of everything else the
-result depends on (ivrsync's code, the schema, the libraries, the settings that matter). A pack's
-check is blake2b of its lines, so a torn or flipped pack is no pack (a miss for each of its
-entries, then rewritten), never a wrong result: one hash of the whole pack costs a tenth of one
-for each line looked up. Only the entries looked up are decoded, so stale entries cost a run
-next to nothing.
+A key is blake2b of a file's content digest (`statindex.content_digest`, blake2b of its bytes),
+keyed by the *namespace*: a digest of everything else the result depends on (ivrsync's code,
+the schema, the libraries, the settings that matter). A pack's check is CRC-32 of its lines, so
+a torn or flipped pack is no pack (a miss for each of its entries, then rewritten), never a
+wrong result: one pass over the whole pack costs far less than a hash of each line looked up.
+Only the entries looked up are decoded, so stale entries cost a run next to nothing.
 
 Each run that worked something out adds one pack, written atomically under a name of its own
 (a temporary file renamed into place, without fsync: a crash loses cache entries, never more).
@@ -30,11 +30,12 @@ import errno
 import hashlib
 import os
 import stat
+import zlib
 from collections.abc import Iterable
 from itertools import repeat
 from pathlib import Path
 
-from ivrsync.config.statindex import INDEX_NAME, StatIndex
+from ivrsync.config.statindex import INDEX_NAME, StatIndex, content_digest
 from ivrsync.files import FileRefusedError, read_regular_file, write_atomically
 
 PACK_PREFIX = "pack-"
@@ -47,9 +48,8 @@ SLACK_BYTES = 2 << 20
 #: The most packs looked at: more is no folder ivrsync wrote (the rest are deleted unread).
 _MAX_LISTED = 64
 _KEY_BYTES = 16
-_CHECK_BYTES = 16
 #: A pack's first line; its second is the check of the rest (hex, then a line break).
-_HEADER = b"ivrsync-cache 3\n"
+_HEADER = b"ivrsync-cache 4\n"
 _MARKERS = {
     "CACHEDIR.TAG": b"Signature: 8a477f597d28d172789f06886806bc55\n"
     b"# This file marks ivrsync's cache (https://bford.info/cachedir/): safe to delete.\n",
@@ -73,9 +73,10 @@ def _size_of(lines: dict[bytes, bytes]) -> int:
     return sum(len(key) + len(line) + 2 for key, line in lines.items())
 
 
-def _check(lines: bytes) -> bytes:
-    """A pack's check: blake2b of its lines."""
-    return hashlib.blake2b(lines, digest_size=_CHECK_BYTES).hexdigest().encode("ascii")
+def _check(lines: bytes | memoryview) -> bytes:
+    """A pack's check: CRC-32 of its lines, as 8 hex digits. It finds damage, not forgery (a
+    forger could write any check), and it reads a pack of megabytes at memory speed."""
+    return b"%08x" % zlib.crc32(lines)
 
 
 def _namespace_digest(namespace: bytes) -> bytes:
@@ -106,12 +107,15 @@ class EntryCache:
         self.files: StatIndex | None = None
         if self.enabled:
             self._load()
-            self.files = StatIndex(folder, self._namespace)
+            self.files = StatIndex(folder)
 
     def key(self, data: bytes) -> bytes:
         """The key of a file with these bytes, in this namespace (32 hex digits)."""
-        digest = hashlib.blake2b(data, digest_size=_KEY_BYTES, key=self._namespace)
-        return digest.hexdigest().encode("ascii")
+        return self.key_of(content_digest(data))
+
+    def key_of(self, digest: bytes) -> bytes:
+        """The key of a file whose bytes have this `content_digest`."""
+        return _key(digest, self._namespace)
 
     def get(self, key: bytes) -> bytes | None:
         """The stored JSON of `key`, or None."""
@@ -178,7 +182,7 @@ class EntryCache:
     def _compacted(self) -> list[tuple[bytes, bytes]]:
         """This run's entries first, then the others newest first, within `max_bytes`."""
         kept: dict[bytes, bytes] = {}
-        size = len(_HEADER) + 2 * _CHECK_BYTES + 1
+        size = len(_HEADER) + len(_check(b"")) + 1
         bound = self.max_bytes
         for key, line in (*self._used.items(), *reversed(self._lines.items())):
             if key in kept:
@@ -254,12 +258,15 @@ class EntryCache:
             # A link, a special file, too large, unreadable: no pack to use, one to replace.
             self._bad = True
             return
-        check, _, body = data[len(_HEADER) :].partition(b"\n")
-        if not data.startswith(_HEADER) or check != _check(body):
+        # Offsets, not slices: a slice of a pack of megabytes is a copy of it.
+        start = data.find(b"\n", len(_HEADER)) + 1
+        check = data[len(_HEADER) : start - 1]
+        if not start or not data.startswith(_HEADER) or check != _check(memoryview(data)[start:]):
             self._bad = True  # torn, flipped, or no pack of this format
             return
         self._size += len(data)
-        lines = body.split(b"\n")
+        lines = data.split(b"\n")
+        del lines[:2]  # the header and the check
         lines.pop()  # after the last line's break
         try:
             # In C, a line at a time: a pack holds thousands.
@@ -270,24 +277,41 @@ class EntryCache:
         self._lines.update(found)
 
 
+def _key(digest: bytes, namespace: bytes) -> bytes:
+    return hashlib.blake2b(digest, digest_size=_KEY_BYTES, key=namespace).hexdigest().encode()
+
+
 class SeenBytes:
     """What a reader made of some bytes, kept as entries of `cache` under `namespace` (what the
     reader's result depends on besides the bytes). The state's reader takes one
-    (`ivrsync.state.StateMemo`)."""
+    (`ivrsync.state.StateMemo`): `seen_file` finds what it made of a file by the file's status
+    alone (the cache's index), and `get`/`put` by the bytes read, remembering the file's status
+    from before the read (`before`) for the next run."""
 
     def __init__(self, cache: EntryCache, namespace: bytes) -> None:
         self._cache = cache
         self._namespace = _namespace_digest(namespace)
 
-    def get(self, data: bytes) -> bytes | None:
-        return self._cache.get(self._key(data))
+    def seen_file(self, path: str) -> bytes | None:
+        """What was made of the bytes of the file `path`, when its status says it holds the
+        bytes it held then; None otherwise (then the caller reads it)."""
+        index = self._cache.files
+        digest = None if index is None else index.lookup(path)[0]
+        return None if digest is None else self._cache.get(_key(digest, self._namespace))
 
-    def put(self, data: bytes, payload: bytes) -> None:
-        self._cache.put(self._key(data), payload)
+    def get(self, data: bytes, *, path: str, before: os.stat_result) -> bytes | None:
+        return self._cache.get(self._key(data, path, before))
 
-    def _key(self, data: bytes) -> bytes:
-        digest = hashlib.blake2b(data, digest_size=_KEY_BYTES, key=self._namespace)
-        return digest.hexdigest().encode("ascii")
+    def put(self, data: bytes, payload: bytes, *, path: str, before: os.stat_result) -> None:
+        self._cache.put(self._key(data, path, before), payload)
+
+    def _key(self, data: bytes, path: str, before: os.stat_result) -> bytes:
+        digest = content_digest(data)
+        index = self._cache.files
+        status = None if index is None else index.status_of(before)
+        if index is not None and status is not None:
+            index.remember(path, status, digest)
+        return _key(digest, self._namespace)
 
 
 def clear_cache(folder: Path) -> tuple[int, int]:

@@ -39,6 +39,7 @@ from ivrsync.config.schema import (
     compile_check,
     load_schema,
 )
+from ivrsync.config.statindex import content_digest
 from ivrsync.config.summary import FileSummary, summarize
 from ivrsync.errors import UsageError
 from ivrsync.flow.checks import check_config_set
@@ -200,15 +201,17 @@ def _summaries(
         hits: list[int] = []
         payloads: list[bytes] = []
         for at, name in enumerate(names):
-            key, status = (None, None) if index is None else index.lookup(name)
+            digest, status = (None, None) if index is None else index.lookup(name)
+            key = None if digest is None else cache.key_of(digest)
             payload = None if key is None else cache.get(key)
             if payload is None:
                 data = read[at] = read_config(name, displays[at])
                 if not isinstance(data, bytes):
                     continue
-                key = cache.key(data)
+                digest = content_digest(data)
                 if status is not None and index is not None:
-                    index.remember(name, status, key)  # its status from before the read
+                    index.remember(name, status, digest)  # its status from before the read
+                key = cache.key_of(digest)
                 payload = cache.get(key)
             keys[at] = key
             if payload is not None:

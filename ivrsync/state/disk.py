@@ -54,10 +54,17 @@ def read_state_file(
     `memo` (and not `for_writing`), bytes checked before are read from the copy it keeps
     (`ivrsync.state.seen`), and bytes checked now leave one.
     """
+    if memo is not None and not for_writing:
+        # Known by its status alone (the cache's index): not even read.
+        copy = memo.seen_file(str(path))
+        state = None if copy is None else state_seen_before(copy)
+        if state is not None:
+            return state, current_stamp(path)
     try:
         fd = open_regular_file(path, follow_symlinks=not for_writing)
         try:
-            stamp = stamp_of(os.fstat(fd))
+            before = os.fstat(fd)
+            stamp = stamp_of(before)
             data = read_limited(fd, limit=MAX_STATE_BYTES, path=path)
         finally:
             os.close(fd)
@@ -83,11 +90,11 @@ def read_state_file(
             f"cannot read the state file {path}: {exc.strerror or exc}", hint=hint
         ) from exc
     if memo is not None and not for_writing:
-        copy = memo.get(data)
+        copy = memo.get(data, path=str(path), before=before)
         state = None if copy is None else state_seen_before(copy)
         if state is None:
             state = read_state_document(data, path)
-            memo.put(data, checked_copy(state))
+            memo.put(data, checked_copy(state), path=str(path), before=before)
         return state, stamp
     return read_state_document(data, path), stamp
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Protocol
@@ -24,11 +25,15 @@ _BODY_KEYS = frozenset(BODY_FIELDS)
 
 class Memo(Protocol):
     """What the cache keeps for a state file's bytes (`ivrsync.config.cache.SeenBytes` is one):
-    the compact copy `checked_copy` made of them after they passed the full check."""
+    the compact copy `checked_copy` made of them after they passed the full check. `seen_file`
+    finds it by the file's status alone; `get` and `put` by the bytes, read after `before`
+    (the file's status then)."""
 
-    def get(self, data: bytes) -> bytes | None: ...
+    def seen_file(self, path: str) -> bytes | None: ...
 
-    def put(self, data: bytes, payload: bytes) -> None: ...
+    def get(self, data: bytes, *, path: str, before: os.stat_result) -> bytes | None: ...
+
+    def put(self, data: bytes, payload: bytes, *, path: str, before: os.stat_result) -> None: ...
 
 
 def fingerprint() -> bytes:
