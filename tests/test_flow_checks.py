@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ivrsync.config.validate import load_config_set
 from ivrsync.flow.checks import RULES, telephony_problems
+from ivrsync.flow.graph import targets_of
 from ivrsync.model import CheckLevel, TelephonyChecks
 from tests.testing.flow import configs, ivr, menu, write_ivrs
 
@@ -276,3 +277,40 @@ def test_loops_are_the_closed_groups_without_a_way_out(
     )
 
     assert sorted(r for r in _rules(*documents) if r[1] == "inescapable-loop") == expected
+
+
+@given(
+    st.dictionaries(
+        st.integers(1, 6),
+        st.tuples(
+            st.lists(st.sampled_from(["ivr|1", "ivr|2", "ivr|3", "ivr|7", "ivr|x", PERSON])),
+            st.sampled_from(["ivr|1", "ivr|4", PERSON]),
+        ),
+        min_size=1,
+    ),
+    st.lists(st.integers(1, 6), max_size=2),
+)
+def test_routes_found_once_give_the_problems_the_bodies_give(
+    graph: dict[int, tuple[list[str], str]], entry_points: list[int]
+) -> None:
+    """`load_config_set` hands the checks each file's `ivr|` destinations, found once (and in
+    the file's order, not the body's): the problems are those of the bodies alone."""
+    documents = [
+        ivr(
+            ivr_id,
+            menu(**{f"k{index}": target for index, target in enumerate(targets[:9], 1)}),
+            timeout_destination=timeout,
+            invalid_destination=f"ivr|{ivr_id}",
+        )
+        for ivr_id, (targets, timeout) in graph.items()
+        if targets
+    ]
+    found = configs(*documents)
+    routes = {
+        config.id: [t for t in targets_of(config.body) if t.startswith("ivr|")][::-1]
+        for config in found
+    }
+    for points in (entry_points, []):
+        assert telephony_problems(found, entry_points=points, routes=routes) == (
+            telephony_problems(found, entry_points=points)
+        )

@@ -72,8 +72,8 @@ def cross_file_problems(
         for file in files:
             # Plain loops, no call per file unless one of its `ivr|` names is unknown: this
             # runs over every destination of every file.
-            for value in file.destination_values():
-                if value[:4] == "ivr|" and not _known(value, known_ids):
+            for value in file.ivr_destinations:
+                if not _known(value, known_ids):
                     problems.extend(_unknown_ivr_problems(file, known_ids))
                     break
         problems.extend(name_problems(files, referring_files))

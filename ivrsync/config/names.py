@@ -29,7 +29,7 @@ def referring(files: Sequence[FileSummary]) -> list[FileSummary]:
     found = []
     for file in files:
         if file.is_mapping:
-            for value in file.destination_values():
+            for value in file.ivr_destinations:
                 if value[:5] == NAME_REFERENCE_PREFIX:
                     found.append(file)
                     break

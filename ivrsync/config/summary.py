@@ -40,6 +40,7 @@ class FileSummary:
     __slots__ = (
         "_destinations",
         "_file",
+        "_ivr_destinations",
         "_located",
         "_menu_order",
         "_path",
@@ -98,6 +99,7 @@ class FileSummary:
         self._positions = positions if positions is not None else {}
         self._located = False
         self._file: LoadedFile | None = None
+        self._ivr_destinations: tuple[str, ...] | None = None
 
     @property
     def destinations(self) -> tuple[tuple[tuple[str | int, ...], str], ...]:
@@ -121,6 +123,17 @@ class FileSummary:
             # DESTINATION_FIELDS, spelt out: this runs for every file of every run.
             return (body["invalid_destination"], body["timeout_destination"], *body["destination"])
         return tuple(value for _, value in self.destinations)
+
+    @property
+    def ivr_destinations(self) -> tuple[str, ...]:
+        """The values of `destinations` that route to an IVR (`ivr|<id>`, `ivr|@<name>`, or
+        malformed), in their order. Found once: the checks across files (ids, names, loops)
+        look at these alone, over every file of every run, and most destinations are none."""
+        found = self._ivr_destinations
+        if found is None:
+            found = tuple(value for value in self.destination_values() if value[:4] == "ivr|")
+            self._ivr_destinations = found
+        return found
 
     @property
     def menu_order(self) -> tuple[int, ...]:

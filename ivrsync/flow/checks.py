@@ -20,7 +20,7 @@ from collections.abc import Collection, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from ivrsync.body import menu_of
+from ivrsync.body import NAME_REFERENCE_PREFIX, menu_of
 from ivrsync.flow.graph import ivr_id_of, targets_of
 from ivrsync.flow.walk import find_ivr, ivrs_by_id
 from ivrsync.model import (
@@ -77,6 +77,7 @@ def check_config_set(
         entry_points=checks.entry_points,
         person_within=checks.person_within,
         files=located,
+        routes=_routes(configs, located),
     )
     if new:
         levels = {rule: checks.severities.get(rule, default) for rule, default in RULES.items()}
@@ -88,6 +89,18 @@ def check_config_set(
     return problems
 
 
+def _routes(configs: Sequence[IvrConfig], files: Mapping[str, Any]) -> dict[int, Sequence[str]]:
+    """IVR id -> its destinations to IVRs, as its file's summary found them once
+    (`FileSummary.ivr_destinations`), for the IVRs whose body kept them as written (no name
+    reference was resolved in it); the others are found in their bodies."""
+    routes: dict[int, Sequence[str]] = {}
+    for config in configs:
+        found = getattr(files.get(config.source), "ivr_destinations", None)
+        if found is not None and not any(v[:5] == NAME_REFERENCE_PREFIX for v in found):
+            routes[config.id] = found
+    return routes
+
+
 def telephony_problems(
     configs: Sequence[IvrConfig],
     *,
@@ -95,13 +108,16 @@ def telephony_problems(
     entry_points: Collection[str | int] = (),
     person_within: int | None = None,
     files: Mapping[str, LocatedFile] | None = None,
+    routes: Mapping[int, Sequence[str]] | None = None,
 ) -> list[Problem]:
     """Every telephony problem of `configs` (valid IVRs), sorted.
 
     `severities` overrides the levels of `RULES` (other names are ignored); `entry_points` are
     IVR names or ids (empty: unknown, so `unreachable-ivr` is skipped; names of no IVR are
     ignored); `person_within` is the N of `no-person-within`. `files` maps each config's
-    `source` to its loaded file, for line and column (else 0, 0).
+    `source` to its loaded file, for line and column (else 0, 0). `routes` may give, for some
+    IVRs, their destinations that start with `ivr|` (found once by the caller): those are not
+    looked for again in their bodies.
     """
     levels = {rule: severities.get(rule, default) for rule, default in RULES.items()}
     report = _Reporter(levels, files or {})
@@ -112,7 +128,7 @@ def telephony_problems(
     loops = levels["inescapable-loop"] != "off"
     reachable = levels["unreachable-ivr"] != "off" and bool(entry_points)
     if loops or reachable:
-        successors, exits = _internal_edges(ivrs)
+        successors, exits = _internal_edges(ivrs, routes or {})
         if loops:
             _check_loops(ivrs, successors, exits, report)
         if reachable:
@@ -185,21 +201,26 @@ def _check_one(config: IvrConfig, report: _Reporter) -> None:
             )
 
 
-def _internal_edges(ivrs: Mapping[int, IvrConfig]) -> tuple[dict[int, list[int]], set[int]]:
+def _internal_edges(
+    ivrs: Mapping[int, IvrConfig], routes: Mapping[int, Sequence[str]]
+) -> tuple[dict[int, list[int]], set[int]]:
     """IVR id -> the IVRs of the set it routes to (any press); and the IVRs with another way
-    out (a destination that is no IVR of the set)."""
+    out (a destination that is no IVR of the set). `routes`: see `telephony_problems`."""
     successors: dict[int, list[int]] = {}
     exits: set[int] = set()
     for ivr_id, config in ivrs.items():
-        targets = targets_of(config.body)
-        # `ivr_id_of`, inline: this runs once per edge of every IVR, and most are no IVR.
+        body = config.body
+        count = len(body["destination"]) + 2  # `targets_of`: the menu, timeout and invalid
+        routed = routes.get(ivr_id)
+        if routed is None:
+            routed = [target for target in targets_of(body) if target[:4] == "ivr|"]
+        # `ivr_id_of`, inline: this runs for every IVR of every run.
         inside = []
-        for target in targets:
-            if target[:4] == "ivr|":
-                ident = target[4:]
-                if ident.isascii() and ident.isdigit() and int(ident) in ivrs:
-                    inside.append(int(ident))
-        if len(inside) < len(targets):
+        for target in routed:
+            ident = target[4:]
+            if ident.isascii() and ident.isdigit() and int(ident) in ivrs:
+                inside.append(int(ident))
+        if len(inside) < count:
             exits.add(ivr_id)
         successors[ivr_id] = inside
     return successors, exits
