@@ -94,7 +94,9 @@ def read_state_file(
         state = None if copy is None else state_seen_before(copy)
         if state is None:
             state = read_state_document(data, path)
-            memo.put(data, checked_copy(state), path=str(path), before=before)
+            copy = checked_copy(state)
+            if copy is not None:
+                memo.put(data, copy, path=str(path), before=before)
         return state, stamp
     return read_state_document(data, path), stamp
 
