@@ -20,7 +20,7 @@ from collections.abc import Collection, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from ivrsync.body import NAME_REFERENCE_PREFIX, menu_of
+from ivrsync.body import menu_of
 from ivrsync.flow.graph import ivr_id_of, targets_of
 from ivrsync.flow.walk import find_ivr, ivrs_by_id
 from ivrsync.model import (
@@ -91,13 +91,13 @@ def check_config_set(
 
 def _routes(configs: Sequence[IvrConfig], files: Mapping[str, Any]) -> dict[int, Sequence[str]]:
     """IVR id -> its destinations to IVRs, as its file's summary found them once
-    (`FileSummary.ivr_destinations`), for the IVRs whose body kept them as written (no name
-    reference was resolved in it); the others are found in their bodies."""
+    (`FileSummary.ivr_destinations`), for the IVRs whose body is the file's own (no name
+    reference was resolved into a new one); the others are found in their bodies."""
     routes: dict[int, Sequence[str]] = {}
     for config in configs:
-        found = getattr(files.get(config.source), "ivr_destinations", None)
-        if found is not None and not any(v[:5] == NAME_REFERENCE_PREFIX for v in found):
-            routes[config.id] = found
+        file = files.get(config.source)
+        if file is not None and getattr(file, "body", None) is config.body:
+            routes[config.id] = file.ivr_destinations
     return routes
 
 
