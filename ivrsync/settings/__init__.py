@@ -12,6 +12,8 @@ The table of settings is `SETTINGS` (built from the section dataclasses in `sche
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ivrsync.settings.load import find_repository_root, find_settings_file, read_settings_file
 from ivrsync.settings.resolve import (
     Settings,
@@ -34,7 +36,21 @@ from ivrsync.settings.schema import (
     SettingSpec,
     SmartfloSettings,
 )
-from ivrsync.settings.write import DEFAULT_SETTINGS_TEXT, write_dialect
+
+if TYPE_CHECKING:
+    from ivrsync.settings.write import DEFAULT_SETTINGS_TEXT, write_dialect
+
+
+def __getattr__(name: str) -> object:
+    """`DEFAULT_SETTINGS_TEXT` and `write_dialect`, from `ivrsync.settings.write` when first
+    asked for: every run imports this package, and building the default file's text (with
+    `textwrap` and `tomllib`) is for `init` and `probe` alone."""
+    if name in ("DEFAULT_SETTINGS_TEXT", "write_dialect"):
+        from ivrsync.settings import write
+
+        return getattr(write, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_SETTINGS_TEXT",

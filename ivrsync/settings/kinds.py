@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -18,6 +17,8 @@ from typing import ClassVar, cast
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """`did you mean `x`?` for the candidate closest to `word`, or "" when none is close."""
+    import difflib  # here: only a mistyped value needs it
+
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     if not close:
         close = difflib.get_close_matches(word.lower(), list(candidates), n=1, cutoff=0.6)

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 
 KeyPath = tuple[str, ...]
@@ -140,6 +139,8 @@ class _Scanner:
                 start = self.pos
                 self.string()
                 raw = self.text[start : self.pos]
+                import tomllib  # here: only a settings file with such a key needs it
+
                 parts.append(str(tomllib.loads(f"k = {raw}")["k"]))
             else:
                 match = _BARE_KEY.match(self.text, self.pos)
