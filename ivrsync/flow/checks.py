@@ -128,7 +128,9 @@ def telephony_problems(
     loops = levels["inescapable-loop"] != "off"
     reachable = levels["unreachable-ivr"] != "off" and bool(entry_points)
     if loops or reachable:
-        successors, exits = _internal_edges(ivrs, routes or {})
+        # Loops alone need the edges of the IVRs with no way out of their own (few, if any);
+        # reachability needs every edge.
+        successors, exits = _internal_edges(ivrs, routes or {}, everyone=reachable)
         if loops:
             _check_loops(ivrs, successors, exits, report)
         if reachable:
@@ -202,10 +204,14 @@ def _check_one(config: IvrConfig, report: _Reporter) -> None:
 
 
 def _internal_edges(
-    ivrs: Mapping[int, IvrConfig], routes: Mapping[int, Sequence[str]]
+    ivrs: Mapping[int, IvrConfig], routes: Mapping[int, Sequence[str]], *, everyone: bool
 ) -> tuple[dict[int, list[int]], set[int]]:
     """IVR id -> the IVRs of the set it routes to (any press); and the IVRs with another way
-    out (a destination that is no IVR of the set). `routes`: see `telephony_problems`."""
+    out (a destination that is no IVR of the set). `routes`: see `telephony_problems`.
+
+    Without `everyone`, the edges are those of the IVRs without a way out of their own: an IVR
+    with one is never trapped, and its edges are not looked at (most IVRs route to a person).
+    """
     successors: dict[int, list[int]] = {}
     exits: set[int] = set()
     for ivr_id, config in ivrs.items():
@@ -214,6 +220,9 @@ def _internal_edges(
         routed = routes.get(ivr_id)
         if routed is None:
             routed = [target for target in targets_of(body) if target[:4] == "ivr|"]
+        if len(routed) < count and not everyone:
+            exits.add(ivr_id)  # a destination that is no IVR at all
+            continue
         # `ivr_id_of`, inline: this runs for every IVR of every run.
         inside = []
         for target in routed:
@@ -256,6 +265,8 @@ def _check_loops(
 
 def _trapped(successors: Mapping[int, list[int]], exits: set[int]) -> list[int]:
     """The IVRs, sorted, that no route takes to an IVR with a way out of the set."""
+    if not successors.keys() - exits:
+        return []  # every IVR with edges has a way out of its own: the usual set
     callers: dict[int, list[int]] = {}
     for source, targets in successors.items():
         for target in targets:
