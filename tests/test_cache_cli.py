@@ -8,6 +8,7 @@ a run that worked nothing out writes no pack.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from ivrsync.commands.runtime import Runtime
+from ivrsync.model import SCALAR_FIELDS
 from ivrsync.settings import resolve_settings
 from tests.testing.cached import (
     CACHE,
@@ -251,3 +253,37 @@ def test_plan_reads_the_state_from_the_cache_and_still_refuses_a_corrupt_one(
     same(run_cli("plan", "--no-cache"), corrupt)
     assert corrupt.exit_code == 1
     assert "the state file .ivrsync/state.json is corrupt" in corrupt.stderr
+
+
+@pytest.mark.parametrize("field", ["timeout", "name", "timeout_destination"])
+def test_an_entry_with_a_value_of_the_wrong_type_is_ignored(
+    run_cli: RunCli, configs: Path, field: str
+) -> None:
+    """A forged entry of the right shape whose value has the wrong type (a number as text, text
+    as a number) would crash the checks that compare it: it is no entry."""
+    for name in ("copy.yaml", "typo.yaml", "octal.yaml"):  # no errors: every check runs
+        (CONFIGS / name).unlink()
+    expected = run_cli("validate", "--no-cache")
+    run_cli("validate")
+    cache = Runtime(settings=resolve_settings(None, env={}, flags={}), use_cache=True)
+    entries = cache.config_cache()
+    assert entries is not None
+    index = SCALAR_FIELDS.index(field)
+    forged = 0
+    for path in CONFIGS.rglob("*.yaml"):
+        key = entries.key(path.read_bytes())
+        payload = entries.get(key)
+        entry = json.loads(payload) if payload is not None else None
+        if not isinstance(entry, list) or not entry:
+            continue
+        # A flat entry: mark, id, digest, count, the scalars...; else the body's values at 6.
+        values = entry if entry[0] == 3 else entry[6]
+        at = 4 + index if entry[0] == 3 else index
+        if isinstance(values, list):
+            values[at] = str(values[at]) if isinstance(values[at], int) else 7
+            entries.put(key, json.dumps(entry).encode())
+            forged += 1
+    entries.save()
+    assert forged
+
+    same(expected, run_cli("validate"))

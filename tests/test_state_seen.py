@@ -57,3 +57,12 @@ def test_a_body_with_other_fields_leaves_no_copy() -> None:
     odd = StateEntry(1, {**entry.body, "extra": 1}, entry.digest, entry.source, entry.applied_at)
 
     assert checked_copy(State(state.lineage, state.serial, {1: odd})) is None
+
+
+@pytest.mark.parametrize("column", [4 + 3, 4, 4 + 12, 4 + 13])  # timeout, name, the menu
+def test_a_body_value_of_the_wrong_type_is_no_copy(column: int) -> None:
+    flat = json.loads(checked_copy(_state(1, 2)) or b"")
+    value = flat[column]
+    flat[column] = str(value) if isinstance(value, int) else (7 if isinstance(value, str) else [1])
+
+    assert state_seen_before(json.dumps(flat).encode()) is None

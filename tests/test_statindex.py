@@ -197,8 +197,8 @@ def test_a_file_changed_after_the_index_read_it_keeps_its_entry_clean(
     assert summaries[0].cache_key is not None
     path.write_text("\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
 
-    assert summaries[0].locate(("name",))[0] == 3  # from the file as it is now...
-    assert summaries[0].cache_key is None  # ...so its entry is not rewritten with it
+    assert summaries[0].locate(("name",)) == (0, 0)  # its text is not the one checked...
+    assert summaries[0].cache_key is None  # ...and its entry is not rewritten with it
 
 
 def test_plan_knows_an_unchanged_state_file_without_reading_it(
@@ -233,3 +233,21 @@ def test_plan_knows_an_unchanged_state_file_without_reading_it(
     changed = run_cli("plan")
     assert str(state) in opened  # its change time moved: read again
     same(run_cli("plan", "--no-cache"), changed)
+
+
+def test_an_index_written_by_another_user_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, remember_everything: None
+) -> None:
+    """A status says nothing of who may read the file: another user's index vouches for none."""
+    path = tmp_path / "a.yaml"
+    path.write_text("id: 1\n", encoding="utf-8")
+    index = StatIndex(tmp_path)
+    _, status = index.lookup(str(path))
+    assert status is not None
+    index.remember(str(path), status, b"k" * 32)
+    index.save()
+    assert StatIndex(tmp_path).lookup(str(path))[0] == b"k" * 32
+
+    monkeypatch.setattr(os, "geteuid", lambda: os.getuid() + 1)
+
+    assert StatIndex(tmp_path).lookup(str(path))[0] is None

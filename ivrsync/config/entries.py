@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from ivrsync import __version__
+from ivrsync.body import scalars_typed
 from ivrsync.config.parsing import C_PARSER
 from ivrsync.config.schema import schema_text
 from ivrsync.config.summary import FileSummary
@@ -32,7 +33,6 @@ MAX_CACHED_PROBLEMS = 200
 _ENTRY_FORMAT = "summary 2"
 _SEVERITIES = ("error", "warning")
 _DIGEST_LENGTH = len("sha256:") + 64
-_SCALAR_TYPES = frozenset({str, int})
 _TEXT = frozenset({str})
 _INT = frozenset({int})
 
@@ -219,10 +219,10 @@ def _flat_summary(
     ivr_id = entry[1]
     digest = entry[2]
     if not (
-        set(map(type, entry[:_FLAT_HEAD])) <= _SCALAR_TYPES  # no bool, float, list, null
-        and type(count) is int
+        type(count) is int
         and 0 <= count < len(_INDEXES)
         and len(entry) == _FLAT_HEAD + 3 * count
+        and scalars_typed(entry[4:_FLAT_HEAD])
         and type(ivr_id) is int
         and ivr_id > 0
         and type(digest) is str
@@ -296,7 +296,8 @@ def _is_body(values: list[Any]) -> bool:
         return False
     # Type sets, built in C: this runs for every cached file of a warm run.
     return (
-        set(map(type, scalars)) <= _SCALAR_TYPES
+        len(scalars) == len(SCALAR_FIELDS)
+        and scalars_typed(scalars)
         and set(map(type, options)) <= _TEXT
         and set(map(type, destinations)) <= _TEXT
     )

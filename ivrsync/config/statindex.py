@@ -15,8 +15,9 @@ written since then has a newer time. Files edited in the last two seconds are si
 
 The index is one file in the cache folder (`index`), rewritten atomically (without fsync, as
 packs are) by a run that learnt something, holding that run's files and up to `MAX_OTHER_ROWS`
-others. Names are kept as the run gives them, relative to the working folder, which the header
-names: a run from another folder ignores the index (and replaces it). Digests depend on the
+others. Names are kept as the run gives them (relative to the working folder, unless given
+whole), and the header names that folder and the user: a run from another folder, or by another
+user, ignores the index (and replaces it). Digests depend on the
 bytes alone, so settings, schema and version changes leave the index valid. A damaged index
 (its header holds a check of its rows) is ignored; nothing here raises but `save`.
 """
@@ -40,8 +41,9 @@ RACY_NS = 2_000_000_000
 MAX_OTHER_ROWS = 20_000
 #: The largest index read: rows are about a hundred bytes.
 MAX_INDEX_BYTES = 64 << 20
-#: The header: this, the working folder (hex), a space, the check of the rows, a line break.
-_HEADER = b"ivrsync-index 2 "
+#: The header: this, the working folder (hex), the user's id, the check of the rows (each
+#: followed by a space, the check by a line break).
+_HEADER = b"ivrsync-index 3 "
 _DIGEST_BYTES = 16
 _ROW_END = b"\0"  # the one byte no path holds
 
@@ -61,8 +63,11 @@ class StatIndex:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / INDEX_NAME
+        # The working folder (names are as the run gives them, mostly relative to it) and the
+        # user: a file's status shows nothing of whether this user may read it, so a cache
+        # shared with another user (sudo, a CI step as another uid) must not vouch for it.
         where = os.fsencode(os.getcwd()).hex().encode("ascii")
-        self._header = _HEADER + where + b" "
+        self._header = _HEADER + where + b" " + str(os.geteuid()).encode("ascii") + b" "
         # Taken before any file is looked at: a file written after it has a newer time.
         self._threshold = time.time_ns() - RACY_NS
         self._rows: dict[str, bytes] = {}  # file name -> b"<status> <digest>"
@@ -74,6 +79,9 @@ class StatIndex:
         """(digest, status) of the file `name`: the digest of its bytes when its status is the
         one remembered, else None; and its status, to `remember` once it has been read (None
         when it cannot be stated or is too recent to be remembered)."""
+        # The status is the path's before the caller reads it: if the file changes, or another
+        # takes its name, between this stat and the read, the status remembered is the old
+        # one, which the file no longer has, so the next run reads it again.
         try:
             found = os.stat(name)
         except (OSError, ValueError):

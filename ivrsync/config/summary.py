@@ -187,8 +187,10 @@ class FileSummary:
                 data = read_config(self._path, self.display)
                 source = data if isinstance(data, bytes) else None
                 if source is None or self.rekey is None or self.rekey(source) != self.cache_key:
-                    # Changed since this run looked at it: its positions are not the entry's.
+                    # Changed since this run looked at it: its text is not the one its
+                    # problems were found in, so no positions (0, 0), and none for the entry.
                     self.cache_key = None
+                    source = None
             if isinstance(source, bytes):
                 source = source.decode("utf-8", "replace").removeprefix("\ufeff")
             parsed = self.is_mapping and source is not None

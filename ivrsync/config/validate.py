@@ -239,7 +239,9 @@ def _summaries(
             key = keys[at]
             data = known if known is not None else read_config(name, displays[at])
             if known is None:  # no cache, or its entry was known but unusable: read it now
-                key = cache.key(data) if cache is not None and isinstance(data, bytes) else None
+                key = None
+                if cache is not None and cache.enabled and isinstance(data, bytes):
+                    key = cache.key(data)
             summary = _worked_out(name, displays[at], data, cache, key)
         summaries.append(summary)
     return summaries

@@ -14,15 +14,17 @@ import hashlib
 import json
 import os
 import sys
+from itertools import chain
 from pathlib import Path
 from typing import Protocol
 
 from ivrsync import __version__
-from ivrsync.model import BODY_FIELDS, State, StateEntry
+from ivrsync.model import BODY_FIELDS, INTEGER_FIELDS, SCALAR_FIELDS, State, StateEntry
 
 _BODY_KEYS = frozenset(BODY_FIELDS)
 _INT = frozenset({int})
 _TEXT = frozenset({str})
+_LIST = frozenset({list})
 
 
 class Memo(Protocol):
@@ -87,10 +89,19 @@ def state_seen_before(payload: bytes) -> State | None:
         _require(len(flat) == _HEAD + count * _STRIDE)
         ids = flat[_HEAD::_STRIDE]
         # Each column's types at once (the strided slices are built in C): a state holds
-        # thousands of entries. The body's values were checked when the file was.
+        # thousands of entries.
         _require(set(map(type, ids)) <= _INT and all(ivr_id > 0 for ivr_id in ids))
         for column in range(1, 4):  # digest, source, applied_at
             _require(set(map(type, flat[_HEAD + column :: _STRIDE])) <= _TEXT)
+        # The bodies' values, column by column too: a forged number written as text (or a
+        # menu that is no list of text) would crash the plan that compares it.
+        for column, name in enumerate(SCALAR_FIELDS, 4):
+            kinds = _INT if name in INTEGER_FIELDS else _TEXT
+            _require(set(map(type, flat[_HEAD + column :: _STRIDE])) <= kinds)
+        for column in (_STRIDE - 2, _STRIDE - 1):  # option, destination
+            lists = flat[_HEAD + column :: _STRIDE]
+            _require(set(map(type, lists)) <= _LIST)
+            _require(set(map(type, chain.from_iterable(lists))) <= _TEXT)
         _require(ids == sorted(set(ids)))  # a checked state is sorted, without repeats
         entries = {
             ivr_id: StateEntry(
