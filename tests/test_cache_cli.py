@@ -25,9 +25,9 @@ from tests.testing.cached import (
     CONFIGS,
     pack_bytes,
     packs,
+    problem_set,
     same,
     write,
-    write_problem_set,
 )
 from tests.testing.cli import RunCli
 from tests.testing.documents import ivr_document
@@ -36,10 +36,7 @@ from tests.testing.documents import ivr_document
 @pytest.fixture
 def configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A config set with every kind of problem, cross-file ones among them."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("IVRSYNC_CACHE_DIR", raising=False)
-    write_problem_set()
-    return tmp_path
+    return problem_set(tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])

@@ -24,9 +24,9 @@ from tests.testing.cached import (
     COMMANDS,
     CONFIGS,
     menu_to,
+    problem_set,
     same,
     write,
-    write_problem_set,
 )
 from tests.testing.cli import RunCli
 from tests.testing.documents import ivr_document
@@ -34,10 +34,7 @@ from tests.testing.documents import ivr_document
 
 @pytest.fixture
 def configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("IVRSYNC_CACHE_DIR", raising=False)
-    write_problem_set()
-    return tmp_path
+    return problem_set(tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -59,17 +56,23 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return names
 
 
+def remembered(folder: Path) -> Path:
+    """A file `a.yaml` in `folder`, remembered by the index there with the digest `k` * 32."""
+    path = folder / "a.yaml"
+    path.write_text("id: 1\n", encoding="utf-8")
+    index = StatIndex(folder)
+    digest, status = index.lookup(str(path))
+    assert digest is None
+    assert status is not None
+    index.remember(str(path), status, b"k" * 32)
+    index.save()
+    return path
+
+
 def test_an_unchanged_file_is_known_without_reading(
     tmp_path: Path, remember_everything: None
 ) -> None:
-    path = tmp_path / "a.yaml"
-    path.write_text("id: 1\n", encoding="utf-8")
-    first = StatIndex(tmp_path)
-    key, status = first.lookup(str(path))
-    assert key is None
-    assert status is not None
-    first.remember(str(path), status, b"k" * 32)
-    first.save()
+    path = remembered(tmp_path)
 
     assert StatIndex(tmp_path).lookup(str(path))[0] == b"k" * 32
 
@@ -77,13 +80,7 @@ def test_an_unchanged_file_is_known_without_reading(
 def test_a_change_that_keeps_size_and_times_is_still_seen(
     tmp_path: Path, remember_everything: None
 ) -> None:
-    path = tmp_path / "a.yaml"
-    path.write_text("id: 1\n", encoding="utf-8")
-    index = StatIndex(tmp_path)
-    _, status = index.lookup(str(path))
-    assert status is not None
-    index.remember(str(path), status, b"k" * 32)
-    index.save()
+    path = remembered(tmp_path)
     before = os.stat(path)
 
     path.write_text("id: 2\n", encoding="utf-8")  # same size
@@ -103,13 +100,7 @@ def test_a_file_written_in_the_last_moments_is_not_remembered(tmp_path: Path) ->
 def test_a_damaged_or_foreign_index_is_ignored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, remember_everything: None, damage: str
 ) -> None:
-    path = tmp_path / "a.yaml"
-    path.write_text("id: 1\n", encoding="utf-8")
-    index = StatIndex(tmp_path)
-    _, status = index.lookup(str(path))
-    assert status is not None
-    index.remember(str(path), status, b"k" * 32)
-    index.save()
+    path = remembered(tmp_path)
     stored = tmp_path / INDEX_NAME
     data = stored.read_bytes()
     if damage == "flipped":
@@ -239,13 +230,7 @@ def test_an_index_written_by_another_user_is_ignored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, remember_everything: None
 ) -> None:
     """A status says nothing of who may read the file: another user's index vouches for none."""
-    path = tmp_path / "a.yaml"
-    path.write_text("id: 1\n", encoding="utf-8")
-    index = StatIndex(tmp_path)
-    _, status = index.lookup(str(path))
-    assert status is not None
-    index.remember(str(path), status, b"k" * 32)
-    index.save()
+    path = remembered(tmp_path)
     assert StatIndex(tmp_path).lookup(str(path))[0] == b"k" * 32
 
     monkeypatch.setattr(os, "geteuid", lambda: os.getuid() + 1)

@@ -303,12 +303,14 @@ class SeenBytes:
         return None if digest is None else self._cache.get(_key(digest, self._namespace))
 
     def get(self, data: bytes, *, path: str, before: os.stat_result) -> bytes | None:
-        return self._cache.get(self._key(data, path, before))
+        return self._cache.get(self._remembered(data, path, before))
 
     def put(self, data: bytes, payload: bytes, *, path: str, before: os.stat_result) -> None:
-        self._cache.put(self._key(data, path, before), payload)
+        self._cache.put(self._remembered(data, path, before), payload)
 
-    def _key(self, data: bytes, path: str, before: os.stat_result) -> bytes:
+    def _remembered(self, data: bytes, path: str, before: os.stat_result) -> bytes:
+        """The key of `data`, the bytes of `path` read after `before`; the index remembers
+        them for the next run's `seen_file`."""
         digest = content_digest(data)
         index = self._cache.files
         status = None if index is None else index.status_of(before)

@@ -132,40 +132,10 @@ def summary_from_entry(
 
 
 def _summary(entry: Any, display: str, path: str | Path, data: bytes | None) -> FileSummary:
+    """The summary of a general entry: a file with problems, positions or no id (the usual
+    valid file has a flat entry, `_flat_summary`)."""
     _require(type(entry) is list and len(entry) == 9)
     raw_problems, kind, ivr_id, name, raw_destinations, order, values, digest, positions = entry
-    if (
-        # The usual entry, a valid file (no problems, none positioned yet), checked as one
-        # expression: a warm run reads thousands. Anything else takes the long way below.
-        raw_problems == []
-        and kind == _MAPPING
-        and type(kind) is type(ivr_id) is int
-        and ivr_id > 0
-        and type(name) is type(digest) is str
-        and raw_destinations is None
-        and positions == {}
-        and type(values) is list
-        and len(values) == len(BODY_FIELDS)
-        and len(digest) == _DIGEST_LENGTH
-        and digest.startswith("sha256:")
-        and _is_body(values)
-        and type(order) is list
-        and set(map(type, order)) <= _INT
-        and sorted(order) == list(range(len(values[-2])))
-    ):
-        return FileSummary(
-            display,
-            (),
-            is_mapping=True,
-            ivr_id=ivr_id,
-            name=name,
-            destinations=None,
-            menu_order=tuple(order),
-            body=dict(zip(BODY_FIELDS, values)),  # noqa: B905 - the lengths are checked above
-            digest=digest,
-            path=path,
-            source=data,
-        )
     problems = tuple(_problem(raw, display) for raw in _list(raw_problems))
     _require(kind in (_OTHER, _BROKEN, _MAPPING) and type(kind) is int)
     _require(ivr_id is None or (_natural(ivr_id) and ivr_id > 0))

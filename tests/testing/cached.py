@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.testing.cli import CliResult
@@ -26,9 +27,12 @@ def menu_to(*destinations: str) -> list[dict[str, str]]:
     return [{"option": str(key), "destination": d} for key, d in enumerate(destinations, 1)]
 
 
-def write_problem_set() -> None:
-    """A config set with every kind of problem, cross-file ones among them, in the working
-    folder."""
+def problem_set(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`folder`, made the working folder (with no cache folder set in the environment), holding
+    a config set with every kind of problem, cross-file ones among them: the `configs` fixture
+    of the cache's tests."""
+    monkeypatch.chdir(folder)
+    monkeypatch.delenv("IVRSYNC_CACHE_DIR", raising=False)
     write("main.yaml", ivr_document(1, menu=menu_to("ivr|2", "ivr|3", "ivr|77")))
     write("sales.yaml", ivr_document(2, timeout=90))  # a telephony warning, once valid
     write("support.yaml", ivr_document(3))
@@ -36,6 +40,7 @@ def write_problem_set() -> None:
     write("typo.yaml", {**ivr_document(4), "timout": 5})  # a schema error
     write("octal.yaml", _octal())  # an octal-looking number
     write("teams/same-name.yaml", ivr_document(6, name="IVR 3"))  # support.yaml's name
+    return folder
 
 
 def _octal() -> str:
